@@ -1,0 +1,128 @@
+package apispec
+
+import (
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// API is one loaded and compiled spec: one vendor's API, mounted at /<ID>.
+type API struct {
+	ID     string // file name without extension, e.g. "ruangkerja"
+	File   string // file name inside the specs directory
+	Source string // x-source-document: the seed the spec is derived from
+	Doc    *openapi3.T
+	Errors ErrorShape
+	Ops    []*Operation
+
+	lines lineIndex
+}
+
+// Line returns the line of the spec file that holds the value at the JSON pointer, or the
+// nearest enclosing value that has one.
+func (a *API) Line(pointer string) int { return a.lines.line(pointer) }
+
+// ErrorShape is the API's error body, from x-usermock.errors.
+type ErrorShape struct {
+	// FieldPrefix is put before field names in ${modelState} keys ("user." for ASP.NET).
+	FieldPrefix string `json:"fieldPrefix"`
+	// Body is the JSON template of every error body; see Render.
+	Body any `json:"body"`
+	// Kinds maps each failure kind to its status, example and variables.
+	Kinds map[Kind]KindShape `json:"kinds"`
+}
+
+// KindShape is how one failure kind is answered.
+type KindShape struct {
+	Status  int            `json:"status"`
+	Example string         `json:"example"`
+	Vars    map[string]any `json:"vars"`
+	Body    any            `json:"body"` // replaces ErrorShape.Body for this kind when set
+}
+
+// Kind returns how the API answers a failure of kind k, falling back to the default status.
+func (e ErrorShape) Kind(k Kind) KindShape {
+	ks := e.Kinds[k]
+	if ks.Status == 0 {
+		ks.Status = defaultStatus[k]
+	}
+	if ks.Body == nil {
+		ks.Body = e.Body
+	}
+	return ks
+}
+
+// Operation is one documented operation with everything the mock needs, computed at load.
+type Operation struct {
+	ID        string // operationId
+	Path      string // documented path, e.g. "/ruangkerja/users"
+	Method    string
+	PathItem  *openapi3.PathItem
+	Op        *openapi3.Operation
+	Pointer   string            // JSON pointer of the operation in the spec
+	MediaType map[string]string // accepted request content type -> content key in the spec
+
+	Accept      []string          // acceptable response types, from x-usermock.accept
+	Credentials *BodyCredentials  // credentials carried in the JSON body
+	Rules       []*Rule           // business rules, in order
+	Echo        []EchoEntry       // response fields filled from the request
+	Success     int               // the documented success status
+	Statuses    []int             // every documented status, ascending
+	Examples    map[int][]string  // named examples per status, in spec order
+	Schemes     []SecurityScheme  // security schemes the operation requires (all of them)
+	Extensions  map[string]any    // the raw x-usermock object, for lint
+	RequestBody *openapi3.RequestBody
+}
+
+// SecurityScheme is a header credential required by an operation.
+type SecurityScheme struct {
+	Name   string // the scheme's name in components.securitySchemes
+	Header string // the header it is read from
+	Bearer bool   // the value must be "Bearer <token>"
+}
+
+// BodyCredentials declares credentials sent as JSON body fields (superfy's deviceID + token).
+type BodyCredentials struct {
+	In     string   `json:"in"`
+	Fields []string `json:"fields"`
+}
+
+// Rule is one documented business rule that plain OpenAPI cannot express.
+type Rule struct {
+	ID         string    `json:"id"`
+	Check      string    `json:"check"` // unique, equals, lookup, includes, limit
+	Field      Path      `json:"field"`
+	To         Path      `json:"to"`
+	Fields     []Path    `json:"fields"`
+	Scope      Path      `json:"scope"`
+	Max        Path      `json:"max"`
+	Collection string    `json:"collection"`
+	Key        string    `json:"key"`
+	As         string    `json:"as"`
+	Values     []any     `json:"values"`
+	Fold       bool      `json:"fold"`
+	Error      RuleError `json:"error"`
+	Pointer    string    `json:"-"`
+}
+
+// The rule checks.
+const (
+	CheckUnique   = "unique"
+	CheckEquals   = "equals"
+	CheckLookup   = "lookup"
+	CheckIncludes = "includes"
+	CheckLimit    = "limit"
+)
+
+// RuleError is what a broken rule answers.
+type RuleError struct {
+	Kind    Kind           `json:"kind"`
+	Field   string         `json:"field"`
+	Message string         `json:"message"` // may use ${value} and ${max}
+	Example string         `json:"example"`
+	Vars    map[string]any `json:"vars"`
+}
+
+// EchoEntry fills the response value at Pointer from Source.
+type EchoEntry struct {
+	Pointer string
+	Source  Source
+}
