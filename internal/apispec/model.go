@@ -60,15 +60,15 @@ type Operation struct {
 	Pointer   string            // JSON pointer of the operation in the spec
 	MediaType map[string]string // accepted request content type -> content key in the spec
 
-	Accept      []string          // acceptable response types, from x-usermock.accept
-	Credentials *BodyCredentials  // credentials carried in the JSON body
-	Rules       []*Rule           // business rules, in order
-	Echo        []EchoEntry       // response fields filled from the request
-	Success     int               // the documented success status
-	Statuses    []int             // every documented status, ascending
-	Examples    map[int][]string  // named examples per status, in spec order
-	Schemes     []SecurityScheme  // security schemes the operation requires (all of them)
-	Extensions  map[string]any    // the raw x-usermock object, for lint
+	Accept      []string         // acceptable response types, from x-usermock.accept
+	Credentials *BodyCredentials // credentials carried in the JSON body
+	Rules       []*Rule          // business rules, in order
+	Echo        []EchoEntry      // response fields filled from the request
+	Success     int              // the documented success status
+	Statuses    []int            // every documented status, ascending
+	Examples    map[int][]string // named examples per status, in spec order
+	Schemes     []SecurityScheme // security schemes the operation requires (all of them)
+	Extensions  map[string]any   // the raw x-usermock object, for lint
 	RequestBody *openapi3.RequestBody
 }
 

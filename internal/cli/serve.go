@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/usermock/usermock/internal/store"
+	"github.com/usermock/usermock/mocks"
+)
+
+type serveConfig struct {
+	src        sources
+	addr       string
+	api        string
+	seed       int64
+	auth       string
+	cors       string
+	maxBody    int64
+	logFormat  string
+	adminToken string
+	journal    int
+	state      string
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	fset := flag.NewFlagSet("usermock serve", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	var c serveConfig
+	c.src.flags(fset)
+	fset.StringVar(&c.addr, "addr", "127.0.0.1:4010", "address to listen on (host:port; port 0 picks a free port)")
+	fset.StringVar(&c.api, "api", "", "serve only this API, at / instead of /<id>")
+	fset.Int64Var(&c.seed, "seed", 1, "seed for generated ids, serials and dynamic data")
+	fset.StringVar(&c.auth, "auth", "presence", "presence: any well-formed credential passes unless fixtures reject it; strict: only fixture credentials")
+	fset.StringVar(&c.cors, "cors-origin", "*", "browser origin allowed by CORS")
+	fset.Int64Var(&c.maxBody, "max-body", mocks.DefaultMaxBody, "largest request body in bytes; larger gets 413")
+	fset.StringVar(&c.logFormat, "log-format", "text", "request log format: text or json (to stderr)")
+	fset.StringVar(&c.adminToken, "admin-token", "", "token for /__admin/ from non-loopback clients (default: loopback only)")
+	fset.IntVar(&c.journal, "journal-size", 1000, "requests kept for GET /__admin/requests")
+	fset.StringVar(&c.state, "state", "", "file to keep records in across restarts (default: memory only)")
+	fset.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: usermock serve [flags]\n\nServes every API at /<id>/<documented path>, e.g. POST /ruangkerja/ruangkerja/users.\n\nFlags:\n")
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError("%v", err)
+	}
+	var handler slog.Handler
+	switch c.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, nil)
+	case "json":
+		handler = slog.NewJSONHandler(stderr, nil)
+	default:
+		return usageError("--log-format %q: want text or json", c.logFormat)
+	}
+	logger := slog.New(handler)
+
+	apis, sets, problems := c.src.load(ctx)
+	if len(problems) > 0 {
+		return &ExitError{Code: 1, Err: fmt.Errorf("cannot start: %d problem(s) in specs or fixtures:\n%w", len(problems), problems)}
+	}
+	var st store.Store = store.NewMemory()
+	if c.state != "" {
+		fs, err := store.OpenFile(c.state)
+		if err != nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("--state: %w", err)}
+		}
+		st = fs
+	}
+	srv, err := mocks.New(mocks.Config{APIs: apis, Fixtures: sets, Root: c.api, Seed: c.seed, Auth: mocks.AuthMode(c.auth),
+		CORSOrigin: c.cors, MaxBody: c.maxBody, JournalSize: c.journal, AdminToken: c.adminToken, Logger: logger, Store: st})
+	if err != nil {
+		st.Close()
+		return usageError("%v", err)
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return &ExitError{Code: 1, Err: fmt.Errorf("listen on %s: %w", c.addr, err)}
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	logger.Info("usermock listening", "addr", "http://"+ln.Addr().String(), "apis", len(apis))
+	fmt.Fprintf(stdout, "usermock serving on http://%s\n", ln.Addr())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("usermock stopped")
+	return nil
+}

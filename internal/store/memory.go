@@ -1,0 +1,117 @@
+package store
+
+import (
+	"sync"
+)
+
+// Memory is a Store in memory, safe for concurrent use. Each API has its own lock.
+type Memory struct {
+	mu   sync.RWMutex
+	apis map[string]*apiRecords
+	// persist, when set, makes a record durable before it becomes visible; it runs under the
+	// API's lock, so the log and memory agree on order.
+	persist func(Record) error
+}
+
+type apiRecords struct {
+	mu      sync.Mutex
+	records []Record
+	claims  map[Claim]struct{}
+	groups  map[string]int
+	seq     int64 // highest Seq of a created record
+	low     int64 // lowest Seq of a seeded record; starts at 1 so the first seed is 0
+}
+
+// NewMemory returns an empty in-memory store.
+func NewMemory() *Memory { return &Memory{apis: map[string]*apiRecords{}} }
+
+func (m *Memory) api(id string) *apiRecords {
+	m.mu.RLock()
+	a := m.apis[id]
+	m.mu.RUnlock()
+	if a != nil {
+		return a
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if a = m.apis[id]; a == nil {
+		a = &apiRecords{claims: map[Claim]struct{}{}, groups: map[string]int{}, low: 1}
+		m.apis[id] = a
+	}
+	return a
+}
+
+// Create implements Store.
+func (m *Memory) Create(rec Record, limits []Limit, finish Finish) (Record, error) {
+	a := m.api(rec.API)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.create(rec, limits, finish, m.persist)
+}
+
+func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, persist func(Record) error) (Record, error) {
+	for _, c := range rec.Claims {
+		if _, taken := a.claims[c]; taken {
+			return Record{}, &ConflictError{Rule: c.Rule}
+		}
+	}
+	for _, l := range limits {
+		if a.groups[l.Group] >= l.Max {
+			return Record{}, &LimitError{Rule: l.Rule, Max: l.Max}
+		}
+	}
+	rec.Seq = a.seq + 1
+	if rec.Seeded {
+		rec.Seq = a.low - 1
+	}
+	if finish != nil {
+		resp, err := finish(rec.Seq)
+		if err != nil {
+			return Record{}, err
+		}
+		rec.Response = resp
+	}
+	if persist != nil {
+		if err := persist(rec); err != nil {
+			return Record{}, err
+		}
+	}
+	a.insert(rec)
+	return rec, nil
+}
+
+// insert adds a record that passed its checks (or is being replayed).
+func (a *apiRecords) insert(rec Record) {
+	a.seq = max(a.seq, rec.Seq)
+	a.low = min(a.low, rec.Seq)
+	for _, c := range rec.Claims {
+		a.claims[c] = struct{}{}
+	}
+	for _, g := range rec.Groups {
+		a.groups[g]++
+	}
+	a.records = append(a.records, rec)
+}
+
+// Records implements Store.
+func (m *Memory) Records(api string) []Record {
+	a := m.api(api)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]Record(nil), a.records...)
+}
+
+// Reset implements Store.
+func (m *Memory) Reset(api string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if api == "" {
+		m.apis = map[string]*apiRecords{}
+	} else {
+		delete(m.apis, api)
+	}
+	return nil
+}
+
+// Close implements Store.
+func (m *Memory) Close() error { return nil }

@@ -1,0 +1,77 @@
+// Package store keeps the records created through the mock, per API. A Store's Create is the
+// one place where uniqueness and limits are decided, atomically with the insert, so that
+// concurrent duplicates give exactly one success.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Record is one created resource: the request that created it and the response it got.
+type Record struct {
+	API       string `json:"api"`
+	Operation string `json:"operation"`
+	// Seq numbers the API's records: 1 for the first created through the API, counting up;
+	// seeded records (fixtures, admin) count down from 0, so they never shift the ids the
+	// documents show for the first create.
+	Seq        int64          `json:"seq"`
+	Seeded     bool           `json:"seeded,omitempty"`
+	CreatedAt  time.Time      `json:"createdAt"`
+	Body       map[string]any `json:"body"`
+	Header     map[string]any `json:"header,omitempty"`
+	Credential map[string]any `json:"credential,omitempty"`
+	Response   any            `json:"response,omitempty"`
+	Claims     []Claim        `json:"claims,omitempty"`
+	Groups     []string       `json:"groups,omitempty"`
+}
+
+// Claim is a unique key a record holds for a rule.
+type Claim struct {
+	Rule string `json:"rule"`
+	Key  string `json:"key"`
+}
+
+// Limit caps how many records may share a group.
+type Limit struct {
+	Rule  string
+	Group string
+	Max   int
+}
+
+// ConflictError is returned when a claim is already held.
+type ConflictError struct{ Rule string }
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("unique rule %q: key already taken", e.Rule)
+}
+
+// LimitError is returned when a limit is reached.
+type LimitError struct {
+	Rule string
+	Max  int
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("limit rule %q: %d records already", e.Rule, e.Max)
+}
+
+// ErrNoAPI is returned for an API the store does not know.
+var ErrNoAPI = errors.New("unknown api")
+
+// Finish builds the response of a record once its sequence number is known; it runs inside
+// Create's critical section, so it must be quick and must not call the store.
+type Finish func(seq int64) (any, error)
+
+// Store holds records per API.
+type Store interface {
+	// Create inserts rec if none of its claims is taken and no limit is reached, atomically.
+	Create(rec Record, limits []Limit, finish Finish) (Record, error)
+	// Records returns the API's records, oldest first.
+	Records(api string) []Record
+	// Reset forgets the records of one API, or of all when api is "".
+	Reset(api string) error
+	// Close releases the store's resources.
+	Close() error
+}

@@ -1,0 +1,260 @@
+package mocks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/usermock/usermock/internal/fixture"
+	"github.com/usermock/usermock/internal/store"
+)
+
+func (s *Server) mountAdmin(r *mux.Router) {
+	r.Use(s.guardAdmin)
+	r.HandleFunc("/reset", s.adminReset).Methods(http.MethodPost)
+	r.HandleFunc("/requests", s.adminRequests).Methods(http.MethodGet)
+	r.HandleFunc("/requests", s.adminClearRequests).Methods(http.MethodDelete)
+	r.HandleFunc("/apis", s.adminAPIs).Methods(http.MethodGet)
+	r.HandleFunc("/apis/{id}/records", s.adminRecords).Methods(http.MethodGet)
+	r.HandleFunc("/apis/{id}/records", s.adminSeedRecord).Methods(http.MethodPost)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writePlainJSON(w, http.StatusNotFound, adminError("no admin endpoint %s %s; see README", r.Method, r.URL.Path))
+	})
+}
+
+// guardAdmin lets only loopback clients in, or, with --admin-token, only that token.
+func (s *Server) guardAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.admin != "" {
+			tok, _ := cutPrefixFold(r.Header.Get("Authorization"), "Bearer ")
+			if tok != s.admin && r.Header.Get("X-Admin-Token") != s.admin {
+				writePlainJSON(w, http.StatusUnauthorized, adminError("admin endpoints need the admin token: Authorization: Bearer <token>"))
+				return
+			}
+		} else if !isLoopback(r) {
+			writePlainJSON(w, http.StatusForbidden, adminError("admin endpoints answer only loopback clients; start with --admin-token to allow others"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func adminError(format string, args ...any) map[string]string {
+	return map[string]string{"error": fmt.Sprintf(format, args...)}
+}
+
+func writePlainJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func (s *Server) adminReset(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("api")
+	if id != "" && s.apis[id] == nil {
+		writePlainJSON(w, http.StatusNotFound, adminError("no API %q; mounted: %s", id, strings.Join(s.order, ", ")))
+		return
+	}
+	if err := s.store.Reset(id); err != nil {
+		writePlainJSON(w, http.StatusInternalServerError, adminError("reset: %v", err))
+		return
+	}
+	if err := s.seedFixtures(id); err != nil {
+		writePlainJSON(w, http.StatusInternalServerError, adminError("reseed fixtures: %v", err))
+		return
+	}
+	reset := s.order
+	if id != "" {
+		reset = []string{id}
+	}
+	writePlainJSON(w, http.StatusOK, map[string]any{"reset": reset})
+}
+
+func (s *Server) adminRequests(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit := 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writePlainJSON(w, http.StatusBadRequest, adminError("limit=%q: want a positive integer", v))
+			return
+		}
+		limit = n
+	}
+	invalid := q.Get("invalid") == "true"
+	writePlainJSON(w, http.StatusOK, map[string]any{"requests": s.journal.list(q.Get("api"), invalid, limit)})
+}
+
+func (s *Server) adminClearRequests(w http.ResponseWriter, r *http.Request) {
+	s.journal.clear()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type apiInfo struct {
+	ID         string   `json:"id"`
+	Mount      string   `json:"mount"`
+	Source     string   `json:"sourceDocument"`
+	Operations []opInfo `json:"operations"`
+}
+
+type opInfo struct {
+	ID       string              `json:"operationId"`
+	Method   string              `json:"method"`
+	Path     string              `json:"path"`
+	Success  int                 `json:"success"`
+	Statuses []int               `json:"statuses"`
+	Examples map[string][]string `json:"examples"`
+	Rules    []string            `json:"rules,omitempty"`
+}
+
+func (s *Server) adminAPIs(w http.ResponseWriter, r *http.Request) {
+	out := []apiInfo{}
+	for _, id := range s.order {
+		a := s.apis[id]
+		info := apiInfo{ID: id, Mount: "/" + id, Source: a.api.Source}
+		if len(s.order) == 1 && s.rootMounted() {
+			info.Mount = "/"
+		}
+		for _, o := range a.ops {
+			oi := opInfo{ID: o.op.ID, Method: o.op.Method, Path: o.op.Path, Success: o.op.Success, Statuses: o.op.Statuses, Examples: map[string][]string{}}
+			for st, names := range o.op.Examples {
+				oi.Examples[strconv.Itoa(st)] = names
+			}
+			for _, rule := range o.op.Rules {
+				oi.Rules = append(oi.Rules, rule.ID+" ("+rule.Check+")")
+			}
+			info.Operations = append(info.Operations, oi)
+		}
+		out = append(out, info)
+	}
+	writePlainJSON(w, http.StatusOK, map[string]any{"apis": out})
+}
+
+func (s *Server) rootMounted() bool { return s.root }
+
+func (s *Server) adminRecords(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["id"]
+	if s.apis[id] == nil {
+		writePlainJSON(w, http.StatusNotFound, adminError("no API %q; mounted: %s", id, strings.Join(s.order, ", ")))
+		return
+	}
+	recs := s.store.Records(id)
+	if recs == nil {
+		recs = []store.Record{}
+	}
+	writePlainJSON(w, http.StatusOK, map[string]any{"records": recs})
+}
+
+// adminSeedRecord stores a record at run time, as if created before: {"body": {...},
+// "header": {...}, "credential": {...}, "operation": "..."}.
+func (s *Server) adminSeedRecord(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["id"]
+	a := s.apis[id]
+	if a == nil {
+		writePlainJSON(w, http.StatusNotFound, adminError("no API %q; mounted: %s", id, strings.Join(s.order, ", ")))
+		return
+	}
+	var rec fixture.Record
+	dec := json.NewDecoder(io.LimitReader(r.Body, s.maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rec); err != nil {
+		writePlainJSON(w, http.StatusBadRequest, adminError(`want {"body": {...}, "header": {...}, "credential": {...}}: %v`, err))
+		return
+	}
+	if rec.Body == nil {
+		writePlainJSON(w, http.StatusBadRequest, adminError(`"body" is required`))
+		return
+	}
+	stored, err := a.seed(rec, true)
+	var ce *store.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		writePlainJSON(w, http.StatusConflict, adminError("%v", err))
+	case err != nil:
+		writePlainJSON(w, http.StatusBadRequest, adminError("%v", err))
+	default:
+		writePlainJSON(w, http.StatusCreated, stored)
+	}
+}
+
+// seedFixtures stores the fixture records of one API, or of all when id is "".
+func (s *Server) seedFixtures(id string) error {
+	ids := s.order
+	if id != "" {
+		ids = []string{id}
+	}
+	for _, aid := range ids {
+		set := s.fixtures[aid]
+		if set == nil {
+			continue
+		}
+		for _, rec := range set.Records {
+			if _, err := s.apis[aid].seed(rec, false); err != nil {
+				return fmt.Errorf("fixture record at %s: %w", rec.Pos, err)
+			}
+		}
+	}
+	return nil
+}
+
+// seed stores a record that did not come through the API: its body is validated against the
+// request schema when validate is set, lookups bind what they find, and unique claims apply.
+func (a *apiState) seed(rec fixture.Record, validate bool) (store.Record, error) {
+	var o *opState
+	for _, op := range a.ops {
+		if rec.Operation == "" || op.op.ID == rec.Operation {
+			o = op
+			break
+		}
+	}
+	if o == nil {
+		return store.Record{}, fmt.Errorf("no operation %q", rec.Operation)
+	}
+	body, _ := fixture.JSON(rec.Body).(map[string]any)
+	header := map[string]any{}
+	for k, v := range rec.Header {
+		header[strings.ToLower(k)] = fmt.Sprint(v)
+	}
+	cred, _ := fixture.JSON(rec.Credential).(map[string]any)
+	if cred == nil {
+		cred = map[string]any{}
+	}
+	ctx := evalContext{"body": body, "header": header, "credential": cred}
+	if validate {
+		if s := o.op.RequestSchema(); s != nil {
+			if err := s.VisitJSON(body, o.schemaOpts...); err != nil {
+				ps := schemaProblems(err, "")
+				msgs := make([]string, len(ps))
+				for i, p := range ps {
+					msgs[i] = p.String()
+				}
+				sort.Strings(msgs)
+				return store.Record{}, fmt.Errorf("body does not match the request schema: %s", strings.Join(msgs, "; "))
+			}
+		}
+	}
+	for _, r := range o.op.Rules {
+		if v, ok := r.Field.Lookup(ctx); ok && r.As != "" {
+			if item := o.lookup(r, v); item != nil {
+				ctx[r.As] = item
+			}
+		}
+	}
+	claims, _, groups := o.storeClaims(ctx)
+	base, err := o.baseResponse(o.op.Success, "documented", false)
+	if err != nil {
+		return store.Record{}, err
+	}
+	return a.srv.store.Create(store.Record{API: a.api.ID, Operation: o.op.ID, CreatedAt: a.srv.gen.now().UTC(),
+		Body: body, Header: header, Credential: cred, Claims: claims, Groups: groups, Seeded: true}, nil,
+		func(seq int64) (any, error) { return a.srv.gen.applyEcho(base, o.op.Echo, ctx, seq), nil })
+}

@@ -1,0 +1,136 @@
+package mocks
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/brianvoe/gofakeit/v6"
+
+	"github.com/usermock/usermock/internal/apispec"
+)
+
+// generator makes up ids, serials and timestamps. It is seeded, and its faker is shared
+// behind a lock, so the same seed and the same requests give the same bytes.
+type generator struct {
+	mu    sync.Mutex
+	faker *gofakeit.Faker
+	now   func() time.Time
+}
+
+func (g *generator) generate(gen *apispec.Generator, seq int64) any {
+	switch gen.Name {
+	case "seq":
+		start, _ := strconv.ParseInt(gen.Arg, 10, 64)
+		if gen.Arg == "" {
+			start = 1
+		}
+		return start + seq - 1
+	case "now":
+		return g.now().UTC().Format(time.RFC3339)
+	case "now.unix":
+		return g.now().Unix()
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch gen.Name {
+	case "objectid":
+		return fmt.Sprintf("%08x%016x", uint32(g.now().Unix()), g.faker.Uint64())
+	case "uuid":
+		return g.faker.UUID()
+	case "regex":
+		return g.faker.Regex(gen.Arg)
+	}
+	return nil
+}
+
+// resolve evaluates an echo source; ok is false when it names nothing and has no fallback.
+func (g *generator) resolve(src *apispec.Source, ctx evalContext, seq int64) (any, bool) {
+	switch {
+	case src.IsLiteral:
+		return src.Literal, true
+	case src.Gen != nil:
+		return g.generate(src.Gen, seq), true
+	}
+	if v, ok := src.Path.Lookup(ctx); ok {
+		return v, true
+	}
+	if src.Fallback != nil {
+		return g.resolve(src.Fallback, ctx, seq)
+	}
+	return nil, false
+}
+
+// applyEcho fills the response from the request. A source that names nothing leaves the
+// documented example value in place.
+func (g *generator) applyEcho(resp any, echo []apispec.EchoEntry, ctx evalContext, seq int64) any {
+	for i := range echo {
+		e := &echo[i]
+		v, ok := g.resolve(&e.Source, ctx, seq)
+		if !ok {
+			continue
+		}
+		if e.Pointer == "" {
+			resp = deepCopy(v)
+			continue
+		}
+		setPointer(resp, e.Pointer, deepCopy(v))
+	}
+	return resp
+}
+
+// setPointer sets the value at a JSON pointer, creating objects along the way.
+func setPointer(doc any, pointer string, v any) {
+	tokens := strings.Split(pointer[1:], "/")
+	cur := doc
+	for i, raw := range tokens {
+		tok := strings.NewReplacer("~1", "/", "~0", "~").Replace(raw)
+		last := i == len(tokens)-1
+		switch c := cur.(type) {
+		case map[string]any:
+			if last {
+				c[tok] = v
+				return
+			}
+			next, ok := c[tok]
+			if !ok || next == nil {
+				next = map[string]any{}
+				c[tok] = next
+			}
+			cur = next
+		case []any:
+			n, err := strconv.Atoi(tok)
+			if err != nil || n < 0 || n >= len(c) {
+				return
+			}
+			if last {
+				c[n] = v
+				return
+			}
+			cur = c[n]
+		default:
+			return
+		}
+	}
+}
+
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = deepCopy(e)
+		}
+		return out
+	default:
+		return v
+	}
+}

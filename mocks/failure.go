@@ -1,0 +1,140 @@
+package mocks
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/usermock/usermock/internal/apispec"
+)
+
+// problem is one reason a request is refused, named by field.
+type problem struct {
+	Field  string `json:"field,omitempty"` // "email", "general.birthDate", "x-account-id header"
+	Reason string `json:"reason"`
+}
+
+func (p problem) String() string {
+	if p.Field == "" {
+		return p.Reason
+	}
+	return p.Field + ": " + p.Reason
+}
+
+// failure is a refused request: its kind decides the status, its problems the message.
+type failure struct {
+	kind     apispec.Kind
+	problems []problem
+	rule     *apispec.Rule // the broken rule, if any
+	allow    []string      // allowed methods, for 405
+	cause    error         // for the log, never sent
+}
+
+func fail(kind apispec.Kind, field, format string, args ...any) *failure {
+	return &failure{kind: kind, problems: []problem{{Field: field, Reason: fmt.Sprintf(format, args...)}}}
+}
+
+func (f *failure) Error() string { return f.message() }
+
+func (f *failure) message() string {
+	parts := make([]string, len(f.problems))
+	for i, p := range f.problems {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// rendered is an error body ready to write.
+type rendered struct {
+	status int
+	body   any
+	vars   map[string]any
+}
+
+// renderFailure builds the API's error body for f from the spec's template. It is the one
+// function that decides what an error looks like.
+func renderFailure(api *apispec.API, f *failure) rendered {
+	ks := api.Errors.Kind(f.kind)
+	messages := make([]string, len(f.problems))
+	modelState := map[string]any{}
+	for i, p := range f.problems {
+		messages[i] = p.String()
+		key := strings.TrimSuffix(api.Errors.FieldPrefix, ".")
+		if p.Field != "" {
+			key = api.Errors.FieldPrefix + p.Field
+		}
+		list, _ := modelState[key].([]string)
+		modelState[key] = append(list, p.Reason)
+	}
+	vars := map[string]any{
+		"status":     ks.Status,
+		"reason":     http.StatusText(ks.Status),
+		"message":    f.message(),
+		"messages":   messages,
+		"modelState": modelState,
+	}
+	for k, v := range ks.Vars {
+		vars[k] = v
+	}
+	if f.rule != nil {
+		for k, v := range f.rule.Error.Vars {
+			vars[k] = v
+		}
+	}
+	return rendered{status: ks.Status, body: fillTemplate(ks.Body, vars), vars: vars}
+}
+
+// fillTemplate replaces ${name} in the strings of a JSON template. A string that is exactly
+// "${name}" takes the variable's own type (a number stays a number, a list a list).
+func fillTemplate(t any, vars map[string]any) any {
+	switch v := t.(type) {
+	case string:
+		if strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}") && strings.Count(v, "${") == 1 {
+			if val, ok := vars[v[2:len(v)-1]]; ok {
+				return val
+			}
+		}
+		return interpolate(v, vars)
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = fillTemplate(e, vars)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = fillTemplate(e, vars)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+func interpolate(s string, vars map[string]any) string {
+	if !strings.Contains(s, "${") {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		name := s[i+2 : i+j]
+		if val, ok := vars[name]; ok {
+			b.WriteString(fmt.Sprint(val))
+		} else {
+			b.WriteString(s[i : i+j+1])
+		}
+		s = s[i+j+1:]
+	}
+}

@@ -1,0 +1,246 @@
+package mocks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/brianvoe/gofakeit/v6"
+	"github.com/gorilla/mux"
+
+	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/fixture"
+	"github.com/usermock/usermock/internal/store"
+)
+
+// Config configures a Server. The zero value of every optional field works.
+type Config struct {
+	APIs     []*apispec.API          // required: the loaded specs
+	Fixtures map[string]*fixture.Set // per API id; missing means none
+	Root     string                  // serve only this API, at / instead of /<id>
+	Seed     int64                   // seeds generated ids, serials and dynamic data
+	Auth     AuthMode                // presence (default) or strict
+	// CORSOrigin is the allowed browser origin; "" allows any ("*").
+	CORSOrigin  string
+	MaxBody     int64 // request body limit in bytes; default 1 MiB
+	JournalSize int   // requests kept for /__admin/requests; default 1000
+	AdminToken  string
+	Logger      *slog.Logger     // default: discard
+	Now         func() time.Time // default: time.Now
+	Store       store.Store      // default: in memory
+}
+
+// DefaultMaxBody is the default request body limit.
+const DefaultMaxBody = 1 << 20
+
+// Server serves the mocked APIs. It is an http.Handler.
+type Server struct {
+	handler  http.Handler
+	apis     map[string]*apiState
+	order    []string
+	fixtures map[string]*fixture.Set
+	store    store.Store
+	journal  *journal
+	gen      *generator
+	log      *slog.Logger
+	auth     AuthMode
+	maxBody  int64
+	cors     string
+	admin    string
+	root     bool
+}
+
+// New builds a Server: everything derivable from the specs is computed here, once, and the
+// fixtures' records are stored.
+func New(cfg Config) (*Server, error) {
+	if len(cfg.APIs) == 0 {
+		return nil, errors.New("no APIs to serve")
+	}
+	s := &Server{apis: map[string]*apiState{}, fixtures: cfg.Fixtures, store: cfg.Store, log: cfg.Logger,
+		auth: cfg.Auth, maxBody: cfg.MaxBody, cors: cfg.CORSOrigin, admin: cfg.AdminToken, root: cfg.Root != ""}
+	if s.auth == "" {
+		s.auth = AuthPresence
+	}
+	if s.auth != AuthPresence && s.auth != AuthStrict {
+		return nil, fmt.Errorf("auth mode %q: want presence or strict", s.auth)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBody
+	}
+	if s.cors == "" {
+		s.cors = "*"
+	}
+	if s.store == nil {
+		s.store = store.NewMemory()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	s.gen = &generator{faker: gofakeit.New(cfg.Seed), now: now}
+	size := cfg.JournalSize
+	if size <= 0 {
+		size = 1000
+	}
+	s.journal = newJournal(size)
+
+	r := mux.NewRouter()
+	r.HandleFunc("/__health", s.health).Methods(http.MethodGet, http.MethodHead)
+	s.mountAdmin(r.PathPrefix("/__admin").Subrouter())
+	for _, api := range cfg.APIs {
+		if cfg.Root != "" && api.ID != cfg.Root {
+			continue
+		}
+		a, err := newAPIState(s, api, cfg.Fixtures[api.ID])
+		if err != nil {
+			return nil, fmt.Errorf("mount %s: %w", api.ID, err)
+		}
+		s.apis[api.ID] = a
+		s.order = append(s.order, api.ID)
+		if cfg.Root == "" {
+			r.PathPrefix("/" + api.ID + "/").Handler(stripPrefix("/"+api.ID, a))
+		} else {
+			r.PathPrefix("/").Handler(a)
+		}
+	}
+	if cfg.Root != "" && len(s.apis) == 0 {
+		return nil, fmt.Errorf("--api %q: no such API (have %s)", cfg.Root, apiIDs(cfg.APIs))
+	}
+	r.NotFoundHandler = http.HandlerFunc(s.notFound)
+	if err := s.seedFixtures(""); err != nil {
+		return nil, err
+	}
+	s.handler = s.withCORS(s.observe(r))
+	return s, nil
+}
+
+func apiIDs(apis []*apispec.API) string {
+	ids := make([]string, len(apis))
+	for i, a := range apis {
+		ids[i] = a.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Close releases the store.
+func (s *Server) Close() error { return s.store.Close() }
+
+func (a *apiState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	exchangeFrom(r.Context()).api = a.api.ID
+	a.router.ServeHTTP(w, r)
+}
+
+// stripPrefix is http.StripPrefix that keeps RawPath in step and leaves "/" for the prefix
+// alone.
+func stripPrefix(prefix string, h http.Handler) http.Handler {
+	return http.StripPrefix(prefix, h)
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	writePlainJSON(w, http.StatusOK, map[string]any{"status": "ok", "apis": s.order})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	var mounts []string
+	for _, id := range s.order {
+		mounts = append(mounts, "/"+id+"/")
+	}
+	writePlainJSON(w, http.StatusNotFound, map[string]any{
+		"error":  "not found",
+		"detail": fmt.Sprintf("%s is not under a mounted API; mounted: %s", r.URL.Path, strings.Join(mounts, ", ")),
+	})
+}
+
+// observe records every request in the journal and logs one line for it.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.gen.now()
+		x := &exchange{}
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
+		if x.api == "" {
+			return // admin, health and unmounted paths are not API traffic
+		}
+		d := s.gen.now().Sub(start)
+		s.journal.add(entry{Time: start.UTC(), API: x.api, Operation: x.op, Method: r.Method, Path: r.URL.Path,
+			Status: sw.status, Valid: x.valid, Problems: x.problems, Decision: x.decision, DurationMS: float64(d.Microseconds()) / 1000})
+		attrs := []slog.Attr{slog.String("api", x.api), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Duration("duration", d), slog.String("decision", x.decision)}
+		if x.cause != nil {
+			attrs = append(attrs, slog.String("cause", x.cause.Error()))
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// cors2 answers preflights and lets browsers read responses and the decision header.
+func (s *Server) withCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		if s.cors != "*" && origin != s.cors {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h.Set("Access-Control-Allow-Origin", s.cors)
+		if s.cors != "*" {
+			h.Add("Vary", "Origin")
+		}
+		h.Set("Access-Control-Expose-Headers", DecisionHeader+", Allow")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+			allowed := "Content-Type, Accept, Authorization, Prefer, x-API-Key, x-account-id"
+			if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+				allowed += ", " + req
+			}
+			h.Set("Access-Control-Allow-Headers", allowed)
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isLoopback reports whether the request comes from this machine.
+func isLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
