@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -230,16 +229,9 @@ func (a *apiState) seed(rec fixture.Record, validate bool) (store.Record, error)
 	}
 	ctx := evalContext{"body": body, "header": header, "credential": cred}
 	if validate {
-		if s := o.op.RequestSchema(); s != nil {
-			if err := s.VisitJSON(body, o.schemaOpts...); err != nil {
-				ps := schemaProblems(err, "")
-				msgs := make([]string, len(ps))
-				for i, p := range ps {
-					msgs[i] = p.String()
-				}
-				sort.Strings(msgs)
-				return store.Record{}, fmt.Errorf("body does not match the request schema: %s", strings.Join(msgs, "; "))
-			}
+		if ps := o.bodyProblems(body, true); len(ps) > 0 {
+			f := &failure{problems: ps}
+			return store.Record{}, fmt.Errorf("body does not match the request schema: %s", f.message())
 		}
 	}
 	for _, r := range o.op.Rules {

@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
+	"strings"
 )
 
 // maxDepth bounds nesting: deeper bodies are refused before they cost anything.
 const maxDepth = 64
 
 // checkDuplicateKeys reports an object with the same key twice (encoding/json would silently
-// keep the last) and nesting deeper than maxDepth.
+// keep the last), nesting deeper than maxDepth, and numbers no JSON implementation of the
+// vendors could hold: beyond float64, or integers beyond int64.
 func checkDuplicateKeys(raw []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -49,6 +53,10 @@ func checkDuplicateKeys(raw []byte) error {
 				stack = stack[:len(stack)-1]
 			}
 			continue
+		case json.Number:
+			if err := checkNumber(t); err != nil {
+				return err
+			}
 		case string:
 			if top != nil && top.isObject && top.wantKey {
 				if top.keys[t] {
@@ -63,4 +71,26 @@ func checkDuplicateKeys(raw []byte) error {
 			top.wantKey = true
 		}
 	}
+}
+
+func checkNumber(n json.Number) error {
+	s := n.String()
+	if strings.ContainsAny(s, ".eE") {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsInf(f, 0) {
+			return fmt.Errorf("number %s is out of range", abbreviate(s))
+		}
+		return nil
+	}
+	if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+		return fmt.Errorf("integer %s is out of the 64-bit range", abbreviate(s))
+	}
+	return nil
+}
+
+func abbreviate(s string) string {
+	if len(s) > 24 {
+		return s[:20] + "..."
+	}
+	return s
 }

@@ -323,21 +323,34 @@ func (o *opState) validate(r *http.Request, ctx evalContext) *failure {
 	for k, v := range res.attributes {
 		ctx["credential"].(map[string]any)[k] = v
 	}
-	if o.bodySchema != nil {
-		opts := append(o.schemaOpts[:len(o.schemaOpts):len(o.schemaOpts)], openapi3.DefaultsSet(func() {}))
-		if err := o.bodySchema.VisitJSON(ctx["body"], opts...); err != nil {
-			problems = append(problems, schemaProblems(err, "")...)
-		}
-		if o.anyOfSchema != nil {
-			if err := o.anyOfSchema.VisitJSON(ctx["body"], o.schemaOpts...); err != nil {
-				problems = append(problems, schemaProblems(err, "")...)
-			}
-		}
-	}
+	problems = append(problems, o.bodyProblems(ctx["body"], true)...)
 	if len(problems) > 0 {
 		return &failure{kind: apispec.KindValidation, problems: problems, cause: err}
 	}
 	return nil
+}
+
+// bodyProblems validates a body against the request schema, structure and conditional
+// requirements separately so that every problem is reported; with setDefaults, the schema's
+// defaults are written into body.
+func (o *opState) bodyProblems(body any, setDefaults bool) []problem {
+	if o.bodySchema == nil {
+		return nil
+	}
+	var problems []problem
+	opts := o.schemaOpts
+	if setDefaults {
+		opts = append(opts[:len(opts):len(opts)], openapi3.DefaultsSet(func() {}))
+	}
+	if err := o.bodySchema.VisitJSON(body, opts...); err != nil {
+		problems = append(problems, schemaProblems(err, "")...)
+	}
+	if o.anyOfSchema != nil {
+		if err := o.anyOfSchema.VisitJSON(body, o.schemaOpts...); err != nil {
+			problems = append(problems, schemaProblems(err, "")...)
+		}
+	}
+	return problems
 }
 
 // store builds the response and creates the record atomically with its unique claims.
