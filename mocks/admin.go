@@ -173,7 +173,7 @@ func (s *Server) adminSeedRecord(w http.ResponseWriter, r *http.Request) {
 		writePlainJSON(w, http.StatusBadRequest, adminError(`"body" is required`))
 		return
 	}
-	stored, err := a.seed(rec, true)
+	stored, err := a.seed(rec, true, false)
 	var ce *store.ConflictError
 	switch {
 	case errors.As(err, &ce):
@@ -197,7 +197,7 @@ func (s *Server) seedFixtures(id string) error {
 			continue
 		}
 		for _, rec := range set.Records {
-			if _, err := s.apis[aid].seed(rec, false); err != nil {
+			if _, err := s.apis[aid].seed(rec, false, true); err != nil {
 				return fmt.Errorf("fixture record at %s: %w", rec.Pos, err)
 			}
 		}
@@ -207,7 +207,7 @@ func (s *Server) seedFixtures(id string) error {
 
 // seed stores a record that did not come through the API: its body is validated against the
 // request schema when validate is set, lookups bind what they find, and unique claims apply.
-func (a *apiState) seed(rec fixture.Record, validate bool) (store.Record, error) {
+func (a *apiState) seed(rec fixture.Record, validate, fromFixtures bool) (store.Record, error) {
 	var o *opState
 	for _, op := range a.ops {
 		if rec.Operation == "" || op.op.ID == rec.Operation {
@@ -247,6 +247,6 @@ func (a *apiState) seed(rec fixture.Record, validate bool) (store.Record, error)
 		return store.Record{}, err
 	}
 	return a.srv.store.Create(store.Record{API: a.api.ID, Operation: o.op.ID, CreatedAt: a.srv.gen.now().UTC(),
-		Body: body, Header: header, Credential: cred, Claims: claims, Groups: groups, Seeded: true}, nil,
+		Body: body, Header: header, Credential: cred, Claims: claims, Groups: groups, Seeded: true, Fixture: fromFixtures}, nil,
 		func(seq int64) (any, error) { return a.srv.gen.applyEcho(base, o.op.Echo, ctx, seq), nil })
 }

@@ -43,7 +43,12 @@ func OpenFile(path string) (*File, error) {
 		return nil, fmt.Errorf("open state file: %w", err)
 	}
 	s := &File{Memory: mem, f: f, path: path}
-	mem.persist = func(r Record) error { return s.append(logLine{Op: "create", Record: &r}) }
+	mem.persist = func(r Record) error {
+		if r.Fixture {
+			return nil
+		}
+		return s.append(logLine{Op: "create", Record: &r})
+	}
 	_ = skipped
 	return s, nil
 }
@@ -93,6 +98,9 @@ func compact(path string, mem *Memory) error {
 	for _, a := range mem.apis {
 		a.mu.Lock()
 		for i := range a.records {
+			if a.records[i].Fixture {
+				continue
+			}
 			if err := writeLine(w, logLine{Op: "create", Record: &a.records[i]}); err != nil {
 				a.mu.Unlock()
 				mem.mu.RUnlock()

@@ -16,8 +16,10 @@ type Record struct {
 	// Seq numbers the API's records: 1 for the first created through the API, counting up;
 	// seeded records (fixtures, admin) count down from 0, so they never shift the ids the
 	// documents show for the first create.
-	Seq        int64          `json:"seq"`
-	Seeded     bool           `json:"seeded,omitempty"`
+	Seq    int64 `json:"seq"`
+	Seeded bool  `json:"seeded,omitempty"`
+	// Fixture records come from the fixture files at every start; they are never persisted.
+	Fixture    bool           `json:"fixture,omitempty"`
 	CreatedAt  time.Time      `json:"createdAt"`
 	Body       map[string]any `json:"body"`
 	Header     map[string]any `json:"header,omitempty"`

@@ -1,0 +1,108 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func rec(api, key string) Record {
+	return Record{API: api, Body: map[string]any{"k": key}, Claims: []Claim{{Rule: "u", Key: key}}, Groups: []string{"g"}}
+}
+
+func TestMemoryClaimsAndLimits(t *testing.T) {
+	m := NewMemory()
+	_, err := m.Create(rec("a", "x"), nil, nil)
+	require.NoError(t, err)
+	_, err = m.Create(rec("a", "x"), nil, nil)
+	var ce *ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "u", ce.Rule)
+	_, err = m.Create(rec("b", "x"), nil, nil)
+	assert.NoError(t, err, "claims are per API")
+	_, err = m.Create(rec("a", "y"), []Limit{{Rule: "l", Group: "g", Max: 1}}, nil)
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, 1, le.Max)
+	require.NoError(t, m.Reset("a"))
+	_, err = m.Create(rec("a", "x"), nil, nil)
+	assert.NoError(t, err)
+}
+
+func TestMemorySeqAndSeeds(t *testing.T) {
+	m := NewMemory()
+	s1 := rec("a", "s1")
+	s1.Seeded = true
+	got, err := m.Create(s1, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, int64(0), got.Seq)
+	got, err = m.Create(rec("a", "c1"), nil, func(seq int64) (any, error) { return seq, nil })
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), got.Seq)
+	assert.Equal(t, int64(1), got.Response)
+}
+
+func TestMemoryConcurrentCreate(t *testing.T) {
+	m := NewMemory()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for i := 0; i < 100; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := m.Create(rec("a", "same"), nil, nil); err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, 1, ok)
+	assert.Len(t, m.Records("a"), 1)
+}
+
+func TestFileSurvivesReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	f, err := OpenFile(path)
+	require.NoError(t, err)
+	_, err = f.Create(rec("a", "x"), nil, nil)
+	require.NoError(t, err)
+	_, err = f.Create(rec("b", "y"), nil, nil)
+	require.NoError(t, err)
+	require.NoError(t, f.Reset("b"))
+	require.NoError(t, f.Close())
+
+	f, err = OpenFile(path)
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Len(t, f.Records("a"), 1)
+	assert.Empty(t, f.Records("b"), "the reset is replayed")
+	_, err = f.Create(rec("a", "x"), nil, nil)
+	assert.Error(t, err, "claims are restored")
+	got, err := f.Create(rec("a", "z"), nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), got.Seq, "the sequence continues")
+}
+
+func TestFileTornLastLineIsSkipped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(`{"op":"create","record":{"api":"a","seq":1,"body":{}}}`+"\n"+`{"op":"create","rec`), 0o644))
+	f, err := OpenFile(path)
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Len(t, f.Records("a"), 1)
+}
+
+func TestFileCorruptMiddleLineIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte("garbage\n"+`{"op":"create","record":{"api":"a","seq":1}}`+"\n"+`{"op":"create","record":{"api":"a","seq":2}}`+"\n"), 0o644))
+	_, err := OpenFile(path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "state.jsonl:1: corrupt state line")
+}
