@@ -106,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 		s.apis[api.ID] = a
 		s.order = append(s.order, api.ID)
 		if cfg.Root == "" {
-			r.PathPrefix("/" + api.ID + "/").Handler(stripPrefix("/"+api.ID, a))
+			r.PathPrefix("/" + api.ID + "/").Handler(http.StripPrefix("/"+api.ID, a))
 		} else {
 			r.PathPrefix("/").Handler(a)
 		}
@@ -138,12 +138,6 @@ func (s *Server) Close() error { return s.store.Close() }
 func (a *apiState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	exchangeFrom(r.Context()).api = a.api.ID
 	a.router.ServeHTTP(w, r)
-}
-
-// stripPrefix is http.StripPrefix that keeps RawPath in step and leaves "/" for the prefix
-// alone.
-func stripPrefix(prefix string, h http.Handler) http.Handler {
-	return http.StripPrefix(prefix, h)
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {

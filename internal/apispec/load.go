@@ -3,7 +3,6 @@ package apispec
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -331,5 +330,3 @@ func (o *Operation) RequestExamples() ([]string, map[string]any) {
 	sort.SliceStable(names, func(i, j int) bool { return names[i] == "documented" && names[j] != "documented" })
 	return names, values
 }
-
-var errNoExtension = errors.New("no x-usermock")

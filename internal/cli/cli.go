@@ -4,11 +4,9 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 
 	"github.com/usermock/usermock/fixtures"
@@ -124,6 +122,3 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	return nil
 }
-
-var _ = errors.New
-var _ fs.FS

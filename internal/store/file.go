@@ -31,8 +31,7 @@ type logLine struct {
 // OpenFile opens (or creates) the state file at path.
 func OpenFile(path string) (*File, error) {
 	mem := NewMemory()
-	skipped, err := replay(path, mem)
-	if err != nil {
+	if err := replay(path, mem); err != nil {
 		return nil, err
 	}
 	if err := compact(path, mem); err != nil {
@@ -49,17 +48,16 @@ func OpenFile(path string) (*File, error) {
 		}
 		return s.append(logLine{Op: "create", Record: &r})
 	}
-	_ = skipped
 	return s, nil
 }
 
-func replay(path string, mem *Memory) (skipped bool, err error) {
+func replay(path string, mem *Memory) error {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
+		return nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("read state file: %w", err)
+		return fmt.Errorf("read state file: %w", err)
 	}
 	lines := bytes.Split(data, []byte("\n"))
 	for i, line := range lines {
@@ -69,9 +67,9 @@ func replay(path string, mem *Memory) (skipped bool, err error) {
 		var l logLine
 		if err := json.Unmarshal(line, &l); err != nil {
 			if i >= len(lines)-2 { // the last non-empty line: a write torn by a crash
-				return true, nil
+				return nil
 			}
-			return false, fmt.Errorf("%s:%d: corrupt state line: %v (move the file away to start empty)", path, i+1, err)
+			return fmt.Errorf("%s:%d: corrupt state line: %v (move the file away to start empty)", path, i+1, err)
 		}
 		switch {
 		case l.Op == "reset":
@@ -80,10 +78,10 @@ func replay(path string, mem *Memory) (skipped bool, err error) {
 			a := mem.api(l.Record.API)
 			a.insert(*l.Record)
 		default:
-			return false, fmt.Errorf("%s:%d: unknown state entry %q", path, i+1, l.Op)
+			return fmt.Errorf("%s:%d: unknown state entry %q", path, i+1, l.Op)
 		}
 	}
-	return false, nil
+	return nil
 }
 
 // compact rewrites the log as one create line per live record, atomically.
