@@ -29,16 +29,23 @@ type credentials struct {
 	byHeader map[string]map[string]*fixture.Credential // scheme -> value -> credential
 	byBody   map[string]*fixture.Credential            // joined body values -> credential
 	fallback map[string]any
+	attrs    map[*fixture.Credential]map[string]any // attributes as JSON values, converted once
 }
 
 func newCredentials(set *fixture.Set, mode AuthMode, bodyFields []string) *credentials {
-	c := &credentials{mode: mode, byHeader: map[string]map[string]*fixture.Credential{}, byBody: map[string]*fixture.Credential{}}
+	c := &credentials{mode: mode, byHeader: map[string]map[string]*fixture.Credential{}, byBody: map[string]*fixture.Credential{},
+		attrs: map[*fixture.Credential]map[string]any{}}
 	if set == nil {
 		return c
 	}
-	c.fallback = set.Default
+	if set.Default != nil {
+		c.fallback = fixture.JSON(set.Default).(map[string]any)
+	}
 	for i := range set.Credentials {
 		cr := &set.Credentials[i]
+		if cr.Attributes != nil {
+			c.attrs[cr] = fixture.JSON(cr.Attributes).(map[string]any)
+		}
 		if cr.Scheme == fixture.BodyScheme {
 			m, _ := cr.Value.(map[string]any)
 			vals := make([]string, len(bodyFields))
@@ -56,23 +63,27 @@ func newCredentials(set *fixture.Set, mode AuthMode, bodyFields []string) *crede
 	return c
 }
 
-// resolve decides on a presented credential. known is the fixture entry, if any.
+// resolve decides on a presented credential. known is the fixture entry, if any. The
+// attributes are a fresh top-level copy: the request adds to them, the fixtures stay as loaded.
 func (c *credentials) resolve(known *fixture.Credential, what string) (map[string]any, error) {
 	switch {
 	case known != nil && known.Reject != "":
 		return nil, fmt.Errorf("%s", known.Reject)
 	case known != nil:
-		if known.Attributes == nil {
-			return map[string]any{}, nil
-		}
-		return fixture.JSON(known.Attributes).(map[string]any), nil
+		return copyMap(c.attrs[known]), nil
 	case c.mode == AuthStrict:
 		return nil, fmt.Errorf("%s is not a known credential (the server runs with --auth strict)", what)
-	case c.fallback != nil:
-		return fixture.JSON(c.fallback).(map[string]any), nil
 	default:
-		return map[string]any{}, nil
+		return copyMap(c.fallback), nil
 	}
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // authResult carries the credential attributes out of kin-openapi's AuthenticationFunc.

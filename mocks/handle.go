@@ -315,7 +315,7 @@ func (o *opState) validate(r *http.Request, ctx evalContext) *failure {
 	var problems []problem
 	if err != nil {
 		var sec *openapi3filter.SecurityRequirementsError
-		if errors.As(err, &sec) && len(res.problems) == 0 {
+		if errors.As(err, &sec) {
 			return &failure{kind: apispec.KindUnauthorized, problems: []problem{{Reason: "credentials are required"}}, cause: err}
 		}
 		problems = append(problems, schemaProblems(err, "")...)

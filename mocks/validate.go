@@ -120,9 +120,6 @@ func typeName(s *openapi3.Schema) string {
 	switch t {
 	case "object", "array", "integer":
 		article = "an "
-		if t == "array" {
-			article = "an "
-		}
 	case "":
 		return "of the documented type"
 	}
