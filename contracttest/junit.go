@@ -1,0 +1,110 @@
+package contracttest
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// The JUnit XML schema CI systems read (Jenkins, GitLab, GitHub test reporters): one
+// testsuite per operation, one testcase per case, passing cases included.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+// WriteJUnit writes the report as JUnit XML.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	all, _ := r.Totals()
+	out := junitSuites{Name: "usermock test " + r.API, Tests: all.Total, Failures: all.Failed, Skipped: all.Skipped,
+		Time: seconds(r.Duration.Seconds())}
+	index := map[string]int{}
+	for _, res := range r.Results {
+		op := res.Case.Operation
+		i, ok := index[op]
+		if !ok {
+			i = len(out.Suites)
+			index[op] = i
+			out.Suites = append(out.Suites, junitSuite{Name: r.API + "." + op, Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
+				Properties: []junitProperty{{"baseURL", r.BaseURL}, {"spec", r.File}, {"seed", fmt.Sprint(r.Seed)}}})
+		}
+		s := &out.Suites[i]
+		jc := junitCase{Name: res.Case.ID, Classname: r.API + "." + op, Time: seconds(res.Duration.Seconds()),
+			SystemOut: res.Case.Description}
+		s.Tests++
+		switch res.Outcome {
+		case Fail:
+			s.Failures++
+			var text strings.Builder
+			r.writeFailure(&text, res)
+			jc.Failure = &junitFailure{Message: res.Failures[0], Type: "contract", Text: text.String()}
+		case Skip:
+			s.Skipped++
+			jc.Skipped = &junitSkipped{Message: "harness: " + res.Case.HarnessError}
+		}
+		out.Suites[i].Cases = append(out.Suites[i].Cases, jc)
+	}
+	for i := range out.Suites {
+		var total float64
+		for _, c := range out.Suites[i].Cases {
+			var f float64
+			fmt.Sscan(c.Time, &f)
+			total += f
+		}
+		out.Suites[i].Time = seconds(total)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }

@@ -1,0 +1,293 @@
+package contracttest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/specs"
+)
+
+// Config says which API to check and where the server is. Its zero value is not enough:
+// API and one of BaseURL or Handler are required.
+type Config struct {
+	// API is the id of the API to check: the spec's file name without ".yaml" ("ruangkerja").
+	API string
+	// Specs holds the spec files; nil means the specs built into usermock.
+	Specs fs.FS
+	// BaseURL is where the operation paths are appended: for the mock, including its mount
+	// prefix ("http://127.0.0.1:4010/ruangkerja").
+	BaseURL string
+	// Handler, when set, receives the requests in process instead of BaseURL.
+	Handler http.Handler
+	// Client sends the requests; nil means a client with a 10 s timeout.
+	Client *http.Client
+	// Header is sent with every request and replaces generated values, e.g. real credentials.
+	Header http.Header
+	// Seed makes the generated values, and so every request, reproducible. Unique fields get
+	// values derived from it: rerunning a seed against the same server repeats them.
+	Seed int64
+	// Run, when set, keeps only the cases whose id it matches.
+	Run *regexp.Regexp
+	// Progress, when set, receives one line per case as it completes.
+	Progress io.Writer
+}
+
+// ErrConfig marks errors in the configuration or the specs, as opposed to contract failures.
+var ErrConfig = errors.New("contracttest: configuration")
+
+// Plan is the cases of one API, built from its spec.
+type Plan struct {
+	API      string
+	File     string
+	Cases    []*Case
+	Coverage []*OperationCoverage
+
+	api *apispec.API
+}
+
+// NewPlan loads the spec and builds its cases. The same spec and seed give the same cases,
+// with the same ids and the same requests.
+func NewPlan(ctx context.Context, cfg Config) (*Plan, error) {
+	fsys := cfg.Specs
+	if fsys == nil {
+		fsys = specs.FS()
+	}
+	if cfg.API == "" {
+		return nil, fmt.Errorf("%w: no API given", ErrConfig)
+	}
+	data, err := fs.ReadFile(fsys, cfg.API+".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("%w: API %q: %v", ErrConfig, cfg.API, err)
+	}
+	api, problems := apispec.LoadAPI(ctx, cfg.API+".yaml", data)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, problems.Err())
+	}
+	g := newValues(cfg.Seed, api.Doc)
+	p := &Plan{API: api.ID, File: api.File, api: api}
+	for _, op := range api.Ops {
+		b := newOpBuilder(api, op, g, cfg.Header)
+		for _, c := range b.build() {
+			if cfg.Run == nil || cfg.Run.MatchString(c.ID) {
+				p.Cases = append(p.Cases, c)
+			}
+		}
+		p.Coverage = append(p.Coverage, b.cov)
+	}
+	return p, nil
+}
+
+func (p *Plan) operation(id string) *apispec.Operation {
+	for _, op := range p.api.Ops {
+		if op.ID == id {
+			return op
+		}
+	}
+	return nil
+}
+
+// Outcomes of a case.
+const (
+	Pass = "pass"
+	Fail = "fail"
+	Skip = "skip" // the harness found the case itself wrong; it was not sent
+)
+
+// Result is what one case did.
+type Result struct {
+	Case      *Case
+	Outcome   string
+	Status    int      // the status of the last response
+	Failures  []string // the checks that failed, in plain words
+	Exchanges []*Exchange
+	Duration  time.Duration
+}
+
+// Exchange is one request and the server's answer.
+type Exchange struct {
+	Request *Request
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Err     error
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	API      string
+	File     string
+	BaseURL  string
+	Seed     int64
+	Started  time.Time
+	Duration time.Duration
+	Results  []*Result
+	Coverage []*OperationCoverage
+}
+
+// Failed reports whether any case failed.
+func (r *Report) Failed() bool {
+	for _, res := range r.Results {
+		if res.Outcome == Fail {
+			return true
+		}
+	}
+	return false
+}
+
+// Unreachable reports whether no request reached the server at all.
+func (r *Report) Unreachable() bool {
+	sent := 0
+	for _, res := range r.Results {
+		for _, x := range res.Exchanges {
+			if x.Err == nil {
+				return false
+			}
+			sent++
+		}
+	}
+	return sent > 0
+}
+
+// Execute builds the plan and runs every case against the server, in order.
+func Execute(ctx context.Context, cfg Config) (*Report, error) {
+	plan, err := NewPlan(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	e, err := newEngine(cfg, plan)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{API: plan.API, File: plan.File, BaseURL: e.baseURL, Seed: cfg.Seed, Started: time.Now(), Coverage: plan.Coverage}
+	for _, c := range plan.Cases {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		res := e.run(ctx, c)
+		rep.Results = append(rep.Results, res)
+		if cfg.Progress != nil {
+			writeLine(cfg.Progress, res)
+		}
+	}
+	rep.Duration = time.Since(rep.Started)
+	return rep, nil
+}
+
+type engine struct {
+	plan    *Plan
+	client  *http.Client
+	baseURL string
+	checks  map[string]*responseChecker
+}
+
+func newEngine(cfg Config, plan *Plan) (*engine, error) {
+	e := &engine{plan: plan, client: cfg.Client, baseURL: strings.TrimRight(cfg.BaseURL, "/"), checks: map[string]*responseChecker{}}
+	switch {
+	case cfg.Handler != nil:
+		e.client = &http.Client{Transport: handlerTransport{cfg.Handler}}
+		if e.baseURL == "" {
+			e.baseURL = "http://handler.test"
+		}
+	case cfg.BaseURL == "":
+		return nil, fmt.Errorf("%w: no base URL given", ErrConfig)
+	case !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://"):
+		return nil, fmt.Errorf("%w: base URL %q must start with http:// or https://", ErrConfig, cfg.BaseURL)
+	}
+	if e.client == nil {
+		e.client = &http.Client{Timeout: 10 * time.Second}
+	}
+	for _, op := range plan.api.Ops {
+		e.checks[op.ID] = newResponseChecker(plan.api, op)
+	}
+	return e, nil
+}
+
+func (e *engine) run(ctx context.Context, c *Case) *Result {
+	res := &Result{Case: c}
+	if c.HarnessError != "" {
+		res.Outcome = Skip
+		return res
+	}
+	start := time.Now()
+	rc := e.checks[c.Operation]
+	for i, req := range c.Steps {
+		x := e.send(ctx, req)
+		res.Exchanges = append(res.Exchanges, x)
+		res.Status = x.Status
+		last := i == len(c.Steps)-1
+		positive := c.Kind == Positive || !last
+		var failures []string
+		if positive {
+			failures = rc.checkSuccess(x)
+		} else {
+			failures = rc.checkRefusal(x, c.Expect)
+		}
+		if c.Kind == Stateful && !last && len(failures) > 0 {
+			for j, f := range failures {
+				failures[j] = "first create: " + f
+			}
+			failures = append(failures, "the first create did not succeed, so the duplicate was not tried")
+			res.Failures = append(res.Failures, failures...)
+			break
+		}
+		res.Failures = append(res.Failures, failures...)
+		if x.Err == nil {
+			for _, cov := range e.plan.Coverage {
+				if cov.Operation == c.Operation {
+					cov.saw(x.Status)
+				}
+			}
+		}
+	}
+	res.Duration = time.Since(start)
+	res.Outcome = Pass
+	if len(res.Failures) > 0 {
+		res.Outcome = Fail
+	}
+	return res
+}
+
+func (e *engine) send(ctx context.Context, r *Request) *Exchange {
+	x := &Exchange{Request: r}
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, e.baseURL+r.Path, body)
+	if err != nil {
+		x.Err = err
+		return x
+	}
+	req.Header = r.Header.Clone()
+	resp, err := e.client.Do(req)
+	if err != nil {
+		x.Err = err
+		return x
+	}
+	defer resp.Body.Close()
+	x.Status, x.Header = resp.StatusCode, resp.Header
+	x.Body, err = io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		x.Err = fmt.Errorf("read response: %w", err)
+	}
+	return x
+}
+
+// handlerTransport sends requests to an http.Handler in process.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	w := httptest.NewRecorder()
+	t.h.ServeHTTP(w, r)
+	return w.Result(), nil
+}
