@@ -246,4 +246,3 @@ func errorHint(body []byte) string {
 	}
 	return ": " + s
 }
-

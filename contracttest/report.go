@@ -213,4 +213,3 @@ func (p *Plan) WriteList(w io.Writer) {
 	}
 	tw.Flush()
 }
-
