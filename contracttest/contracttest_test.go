@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/usermock/usermock/contracttest"
@@ -41,6 +42,8 @@ func TestMockHonoursContract(t *testing.T) {
 			rep := contracttest.Run(t, contracttest.Config{API: id, BaseURL: ts.URL + "/" + id, Seed: 7})
 			all, _ := rep.Totals()
 			require.Greater(t, all.Total, 10)
+			assert.Zero(t, all.Skipped, "every case of the shipped specs is well-formed")
+			assert.Zero(t, all.Failed)
 		})
 	}
 }

@@ -288,6 +288,10 @@ type handlerTransport struct{ h http.Handler }
 
 func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	w := httptest.NewRecorder()
+	if r.Body == nil { // a server's request always has a body
+		r = r.Clone(r.Context())
+		r.Body = http.NoBody
+	}
 	t.h.ServeHTTP(w, r)
 	return w.Result(), nil
 }

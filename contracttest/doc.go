@@ -1,0 +1,32 @@
+// Package contracttest checks that a server honours an API's documented contract: the
+// OpenAPI spec and its x-usermock rules. It is the engine of "usermock test" and can run
+// inside go test:
+//
+//	func TestVendorContract(t *testing.T) {
+//		contracttest.Run(t, contracttest.Config{
+//			API:     "ruangkerja",
+//			BaseURL: "http://127.0.0.1:4010/ruangkerja",
+//			Header:  http.Header{"Authorization": {"access_token"}},
+//		})
+//	}
+//
+// Each case has a stable id ("createUser/body/employeeID/pattern") and is one of:
+//   - positive: every named request example, the documented example with every optional
+//     field filled in, and requests generated from the schema;
+//   - negative: each constraint of each field broken alone (required, type, maxLength+1,
+//     minLength-1, pattern, format, enum, minimum, maximum), an anyOf of required fields
+//     unmet, a rule broken (a field that must equal another, a field that must name an
+//     existing record), credentials missing, wrong method, unknown path, wrong content type,
+//     malformed JSON, an Accept the operation cannot answer;
+//   - stateful: a create, then a second one the uniqueness rule must refuse.
+//
+// Before a case is sent, the harness checks it with kin-openapi: a negative request the
+// spec would accept, or a positive one it would refuse, is a harness error and the case is
+// skipped, never blamed on the server. Every answer is checked for a documented status and
+// content type, the status class (2xx for positive, 4xx for negative) and the status the
+// spec assigns to that failure, a body valid against the schema of its status, the API's
+// error shape, and secrets (password fields, writeOnly fields) never echoed back.
+//
+// Fields under a uniqueness rule get values derived from Config.Seed, different in every
+// request, so cases do not collide with each other or with earlier runs with other seeds.
+package contracttest

@@ -1,0 +1,168 @@
+package contracttest
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var apiIDs = []string{"crm", "pland", "pulse", "ruangkerja", "superfy"}
+
+func plan(t *testing.T, id string, seed int64) *Plan {
+	t.Helper()
+	p, err := NewPlan(context.Background(), Config{API: id, Seed: seed})
+	require.NoError(t, err)
+	return p
+}
+
+func TestPlanIsDeterministicAndIDsAreStable(t *testing.T) {
+	for _, id := range apiIDs {
+		t.Run(id, func(t *testing.T) {
+			a, b, other := plan(t, id, 5), plan(t, id, 5), plan(t, id, 6)
+			require.Equal(t, len(a.Cases), len(b.Cases))
+			require.Equal(t, len(a.Cases), len(other.Cases))
+			seen := map[string]bool{}
+			differ := false
+			for i, c := range a.Cases {
+				assert.False(t, seen[c.ID], "duplicate case id %s", c.ID)
+				seen[c.ID] = true
+				assert.Equal(t, c.ID, other.Cases[i].ID, "ids do not depend on the seed")
+				for j, s := range c.Steps {
+					assert.Equal(t, string(s.Body), string(b.Cases[i].Steps[j].Body), "same seed, same request: %s", c.ID)
+					differ = differ || string(s.Body) != string(other.Cases[i].Steps[j].Body)
+				}
+				assert.Empty(t, c.HarnessError, "%s: the spec's own cases must all be well-formed", c.ID)
+			}
+			assert.True(t, differ, "another seed gives other values")
+		})
+	}
+}
+
+// TestUniqueValuesDifferBetweenCases: every request of a plan carries its own unique values,
+// so no case collides with another, and the duplicate case's second step repeats the first.
+func TestUniqueValuesDifferBetweenCases(t *testing.T) {
+	p := plan(t, "ruangkerja", 1)
+	seen := map[string]string{}
+	for _, c := range p.Cases {
+		if c.Kind == Negative {
+			continue
+		}
+		for i, s := range c.Steps {
+			v, _ := getAt(s.json, []string{"employeeID"})
+			str, _ := v.(string)
+			require.NotEmpty(t, str, c.ID)
+			if i == 1 {
+				assert.Equal(t, seen[c.ID], str, "the duplicate repeats the first employeeID")
+				continue
+			}
+			for other, prev := range seen {
+				assert.NotEqual(t, prev, str, "%s reuses the employeeID of %s", c.ID, other)
+			}
+			seen[c.ID] = str
+		}
+	}
+}
+
+func TestSelfCheck(t *testing.T) {
+	p := plan(t, "ruangkerja", 1)
+	api := p.api
+	op := api.Ops[0]
+	b := newOpBuilder(api, op, newValues(1, api.Doc), nil)
+	b.build()
+	valid := b.request(b.base)
+	assert.NoError(t, b.check.accepts(valid))
+	assert.Error(t, b.check.rejects(valid), "a valid request is not a negative case")
+
+	body := b.baseCopy()
+	delete(body, "employeeID")
+	invalid := b.raw(op.Method, b.header, body)
+	assert.Error(t, b.check.accepts(invalid))
+	assert.NoError(t, b.check.rejects(invalid))
+
+	h := b.header.Clone()
+	h.Del("Authorization")
+	assert.Error(t, b.check.accepts(b.raw(op.Method, h, b.baseCopy())), "credentials are part of the contract")
+}
+
+func TestViolationsBreakExactlyOneConstraint(t *testing.T) {
+	p := plan(t, "crm", 1)
+	g := newValues(1, p.api.Doc)
+	schema := p.api.Ops[0].RequestSchema()
+	for _, name := range []string{"email", "code", "id", "birthdate"} {
+		s := schema.Properties[name].Value
+		valid, err := g.valid(s)
+		require.NoError(t, err, name)
+		found, _ := g.violations(s, valid)
+		require.NotEmpty(t, found, name)
+		for _, v := range found {
+			got := g.check(s, v.value)
+			require.NotEmpty(t, got, "%s %s: %v is accepted", name, v.keyword, v.value)
+			if v.keyword != "type" {
+				assert.Equal(t, []string{v.keyword}, got, "%s: %v breaks more than %s", name, v.value, v.keyword)
+			}
+		}
+	}
+}
+
+func TestJUnitHasOneEntryPerCase(t *testing.T) {
+	p := plan(t, "pulse", 1)
+	rep := &Report{API: "pulse", File: "pulse.yaml", BaseURL: "http://x", Seed: 1}
+	for i, c := range p.Cases {
+		res := &Result{Case: c, Outcome: Pass, Status: 201}
+		if i == 3 {
+			res.Outcome, res.Status, res.Failures = Fail, 200, []string{"expected a 4xx refusal, got 200"}
+			res.Exchanges = []*Exchange{{Request: c.Steps[0], Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{}`)}}
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	var buf bytes.Buffer
+	require.NoError(t, rep.WriteJUnit(&buf))
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(buf.Bytes(), &doc))
+	assert.Equal(t, len(p.Cases), doc.Tests)
+	assert.Equal(t, 1, doc.Failures)
+	require.Len(t, doc.Suites, 1)
+	require.Len(t, doc.Suites[0].Cases, len(p.Cases))
+	f := doc.Suites[0].Cases[3].Failure
+	require.NotNil(t, f)
+	assert.Equal(t, "expected a 4xx refusal, got 200", f.Message)
+	assert.Contains(t, f.Text, "curl -sS -i -X POST 'http://x/users'")
+}
+
+func TestShapeMismatch(t *testing.T) {
+	tmpl := map[string]any{"statusCode": "${status}", "message": "${messages}", "error": "${reason}", "kind": "fixed"}
+	tests := []struct {
+		name string
+		body any
+		want []string
+	}{
+		{"match", map[string]any{"statusCode": 400.0, "message": []any{"x"}, "error": "Bad Request", "kind": "fixed"}, nil},
+		{"missing", map[string]any{"statusCode": 400.0, "message": []any{}, "kind": "fixed"}, []string{`field "error" is missing`}},
+		{"wrong status", map[string]any{"statusCode": 409.0, "message": []any{}, "error": "x", "kind": "fixed"}, []string{"statusCode must be the status 400, got 409"}},
+		{"not a list", map[string]any{"statusCode": 400.0, "message": "x", "error": "x", "kind": "fixed"}, []string{"message must be a list of messages"}},
+		{"literal", map[string]any{"statusCode": 400.0, "message": []any{}, "error": "x", "kind": "other"}, []string{`kind must be "fixed", got other`}},
+		{"not an object", []any{}, []string{"the body must be an object"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, shapeMismatch(tmpl, tt.body, 400, ""))
+		})
+	}
+}
