@@ -26,9 +26,12 @@ type Config struct {
 	Seed     int64                   // seeds generated ids, serials and dynamic data
 	Auth     AuthMode                // presence (default) or strict
 	// CORSOrigin is the allowed browser origin; "" allows any ("*").
-	CORSOrigin  string
-	MaxBody     int64 // request body limit in bytes; default 1 MiB
-	JournalSize int   // requests kept for /__admin/requests; default 1000
+	CORSOrigin string
+	MaxBody    int64 // request body limit in bytes; default 1 MiB
+	// MaxHeader limits the request's header names and values, in bytes; default 64 KiB. The
+	// http.Server's MaxHeaderBytes must be larger, or net/http refuses first, in plain text.
+	MaxHeader   int
+	JournalSize int // requests kept for /__admin/requests; default 1000
 	AdminToken  string
 	Logger      *slog.Logger     // default: discard
 	Now         func() time.Time // default: time.Now
@@ -37,6 +40,9 @@ type Config struct {
 
 // DefaultMaxBody is the default request body limit.
 const DefaultMaxBody = 1 << 20
+
+// DefaultMaxHeader is the default request header limit.
+const DefaultMaxHeader = 64 << 10
 
 // Server serves the mocked APIs. It is an http.Handler.
 type Server struct {
@@ -50,6 +56,7 @@ type Server struct {
 	log      *slog.Logger
 	auth     AuthMode
 	maxBody  int64
+	maxHead  int
 	cors     string
 	admin    string
 	root     bool
@@ -62,7 +69,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("no APIs to serve")
 	}
 	s := &Server{apis: map[string]*apiState{}, fixtures: cfg.Fixtures, store: cfg.Store, log: cfg.Logger,
-		auth: cfg.Auth, maxBody: cfg.MaxBody, cors: cfg.CORSOrigin, admin: cfg.AdminToken, root: cfg.Root != ""}
+		auth: cfg.Auth, maxBody: cfg.MaxBody, maxHead: cfg.MaxHeader, cors: cfg.CORSOrigin, admin: cfg.AdminToken, root: cfg.Root != ""}
 	if s.auth == "" {
 		s.auth = AuthPresence
 	}
@@ -71,6 +78,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBody
+	}
+	if s.maxHead <= 0 {
+		s.maxHead = DefaultMaxHeader
 	}
 	if s.cors == "" {
 		s.cors = "*"
@@ -136,8 +146,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) Close() error { return s.store.Close() }
 
 func (a *apiState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	exchangeFrom(r.Context()).api = a.api.ID
+	x := exchangeFrom(r.Context())
+	x.api = a.api.ID
+	if n := headerSize(r.Header); n > a.srv.maxHead {
+		a.writeFailure(w, x, fail(apispec.KindTooLarge, "", "the request headers are %d bytes; the limit is %d", n, a.srv.maxHead))
+		return
+	}
 	a.router.ServeHTTP(w, r)
+}
+
+func headerSize(h http.Header) int {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4 // ": " and CRLF
+		}
+	}
+	return n
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {

@@ -89,7 +89,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if err != nil {
 		return &ExitError{Code: 1, Err: fmt.Errorf("listen on %s: %w", c.addr, err)}
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 1 << 20} // headers over mocks.DefaultMaxHeader get the API's 413
 	logger.Info("usermock listening", "addr", "http://"+ln.Addr().String(), "apis", len(apis))
 	fmt.Fprintf(stdout, "usermock serving on http://%s\n", ln.Addr())
 	if ready != nil {

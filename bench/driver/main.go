@@ -1,0 +1,368 @@
+// Command driver runs the usermock load benchmark: it builds usermock and the bare net/http
+// ceiling, starts each, drives a fixed workload with wrk, and compares usermock with the
+// ceiling and with Prism, measured in the same run. Run it through bench/run.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+type options struct {
+	duration    time.Duration
+	connections int
+	threads     int
+	prism       string // the prism executable; empty skips the comparison
+	soak        int    // requests of the memory soak; 0 skips it
+	out         string // where binaries and scripts go
+}
+
+func main() {
+	var o options
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each wrk run")
+	flag.IntVar(&o.connections, "connections", 32, "wrk connections")
+	flag.IntVar(&o.threads, "threads", 2, "wrk threads")
+	flag.StringVar(&o.prism, "prism", "", "path of the prism executable (empty: skip Prism)")
+	flag.IntVar(&o.soak, "soak", 1_000_000, "requests of the memory soak against usermock (0: skip)")
+	flag.Parse()
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// result is one wrk run against one target.
+type result struct {
+	name     string
+	rps      float64
+	p50, p99 time.Duration
+	requests int
+	non2xx   int
+	peakRSS  int64 // kB, VmHWM of the server process
+	rss      int64 // kB, VmRSS at the end
+	healthy  time.Duration
+}
+
+func run(ctx context.Context, o options) error {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return errors.New("wrk not found; bench/run installs it (apt-get install wrk)")
+	}
+	dir, err := os.MkdirTemp("", "usermock-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	o.out = dir
+	usermock, ceiling := filepath.Join(dir, "usermock"), filepath.Join(dir, "ceiling")
+	for bin, pkg := range map[string]string{usermock: "./cmd/usermock", ceiling: "./bench/ceiling"} {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	reqs, err := workload(ctx)
+	if err != nil {
+		return err
+	}
+	if err := checkWorkload(usermock, reqs); err != nil {
+		return err
+	}
+	valid := filter(reqs, func(r request) bool { return r.kind == "valid" })
+	mounted := func(r request) string { return "/" + r.api }
+	printMachine()
+	var rows []result
+	pairs := []struct {
+		label string
+		reqs  []request
+	}{{"valid creates, 5 APIs", valid}, {"mixed: valid, invalid, duplicate, 5 APIs", reqs}}
+	for i, p := range pairs {
+		um, err := o.measure(usermockServer(usermock), "usermock: "+p.label, luaScript(p.reqs, mounted, int64(i+1)*1e12))
+		if err != nil {
+			return err
+		}
+		ce, err := o.measure(ceilingServer(ceiling), "ceiling: "+p.label, luaScript(p.reqs, mounted, int64(i+1)*1e12))
+		if err != nil {
+			return err
+		}
+		rows = append(rows, um, ce)
+		fmt.Printf("usermock/ceiling, %s: %.0f%% of the requests/s\n", p.label, 100*um.rps/ce.rps)
+	}
+	if o.prism != "" {
+		prismRows, err := o.comparePrism(reqs, usermock)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, prismRows...)
+	}
+	if o.soak > 0 {
+		s, err := o.soakRun(usermock, reqs, rows[2].rps)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, s)
+	}
+	printTable(rows)
+	return nil
+}
+
+// comparePrism runs each API alone on Prism and on usermock, with the requests Prism can
+// serve: valid and invalid creates (Prism keeps no state, so duplicates are left out).
+func (o options) comparePrism(reqs []request, usermock string) ([]result, error) {
+	var rows []result
+	for _, api := range []string{"crm", "pland", "pulse", "ruangkerja", "superfy"} {
+		apiReqs := filter(reqs, func(r request) bool { return r.api == api && r.kind != "duplicate" })
+		base := int64(10+len(rows)) * 1e12
+		um, err := o.measure(usermockServer(usermock, "--api", api), "usermock: "+api+" valid+invalid", luaScript(apiReqs, noPrefix, base))
+		if err != nil {
+			return nil, err
+		}
+		spec := filepath.Join(o.out, api+".yaml")
+		if err := writeSpec(api, spec); err != nil {
+			return nil, err
+		}
+		pr, err := o.measure(prismServer(o.prism, spec), "prism: "+api+" valid+invalid", luaScript(apiReqs, noPrefix, base+1e11))
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, um, pr)
+		fmt.Printf("usermock/Prism, %s: %.1fx the requests/s\n", api, um.rps/pr.rps)
+	}
+	return rows, nil
+}
+
+func noPrefix(request) string { return "" }
+
+// soakRun sends about o.soak mixed requests to one usermock process, journal on, and reads
+// its memory afterwards.
+func (o options) soakRun(usermock string, reqs []request, rps float64) (result, error) {
+	d := time.Duration(float64(o.soak)/rps*1.1*float64(time.Second)) + time.Second
+	soak := o
+	soak.duration = d
+	return soak.measure(usermockServer(usermock), fmt.Sprintf("usermock: soak, %d mixed requests", o.soak), luaScript(reqs, func(r request) string { return "/" + r.api }, 50e12))
+}
+
+// server starts a target on addr and says where its health check is.
+type server func(addr string) (*exec.Cmd, string)
+
+func usermockServer(bin string, extra ...string) server {
+	return func(addr string) (*exec.Cmd, string) {
+		args := append([]string{"serve", "--addr", addr}, extra...)
+		return exec.Command(bin, args...), "/__health"
+	}
+}
+
+func ceilingServer(bin string) server {
+	return func(addr string) (*exec.Cmd, string) {
+		return exec.Command(bin, "--addr", addr), "/__health"
+	}
+}
+
+func prismServer(bin, spec string) server {
+	return func(addr string) (*exec.Cmd, string) {
+		host, port, _ := net.SplitHostPort(addr)
+		return exec.Command(bin, "mock", "--host", host, "--port", port, "--errors", "false", spec), ""
+	}
+}
+
+// measure starts the server, times it until healthy, runs wrk with the script and reads the
+// server's memory before stopping it.
+func (o options) measure(start server, name, script string) (result, error) {
+	res := result{name: name}
+	addr, err := freeAddr()
+	if err != nil {
+		return res, err
+	}
+	cmd, health := start(addr)
+	cmd.Stdout, cmd.Stderr = nil, nil
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		return res, fmt.Errorf("%s: %w", name, err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	if res.healthy, err = waitHealthy(addr, health, began); err != nil {
+		return res, fmt.Errorf("%s: %w", name, err)
+	}
+	path := filepath.Join(o.out, "workload.lua")
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+		return res, err
+	}
+	out, err := exec.Command("wrk", "-t", strconv.Itoa(o.threads), "-c", strconv.Itoa(o.connections),
+		"-d", o.duration.String(), "--latency", "-s", path, "http://"+addr).CombinedOutput()
+	if err != nil {
+		return res, fmt.Errorf("%s: wrk: %v\n%s", name, err, out)
+	}
+	if err := parseWrk(string(out), &res); err != nil {
+		return res, fmt.Errorf("%s: %v\n%s", name, err, out)
+	}
+	res.peakRSS, res.rss = memory(cmd.Process.Pid)
+	fmt.Printf("%-52s %9.0f req/s  p50 %-9s p99 %-9s peak RSS %6.1f MB  healthy in %s\n",
+		name, res.rps, res.p50, res.p99, float64(res.peakRSS)/1024, res.healthy.Round(time.Millisecond))
+	return res, nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// waitHealthy polls every millisecond until the health path answers 200 (or, with no
+// health path, until anything answers).
+func waitHealthy(addr, path string, began time.Time) (time.Duration, error) {
+	client := &http.Client{Timeout: time.Second}
+	for time.Since(began) < 60*time.Second {
+		resp, err := client.Get("http://" + addr + path)
+		if err == nil {
+			resp.Body.Close()
+			if path == "" || resp.StatusCode == http.StatusOK {
+				return time.Since(began), nil
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return 0, errors.New("not healthy after 60s")
+}
+
+var (
+	rpsRe     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	totalRe   = regexp.MustCompile(`(\d+) requests in`)
+	non2xxRe  = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	latencyRe = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+)
+
+func parseWrk(out string, res *result) error {
+	m := rpsRe.FindStringSubmatch(out)
+	if m == nil {
+		return errors.New("no Requests/sec in wrk output")
+	}
+	res.rps, _ = strconv.ParseFloat(m[1], 64)
+	if m := totalRe.FindStringSubmatch(out); m != nil {
+		res.requests, _ = strconv.Atoi(m[1])
+	}
+	if m := non2xxRe.FindStringSubmatch(out); m != nil {
+		res.non2xx, _ = strconv.Atoi(m[1])
+	}
+	if strings.Contains(out, "Socket errors") {
+		return errors.New("wrk reported socket errors")
+	}
+	for _, m := range latencyRe.FindAllStringSubmatch(out, -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[3]]
+		d := time.Duration(v * float64(unit)).Round(time.Microsecond)
+		if m[1] == "50" {
+			res.p50 = d
+		} else {
+			res.p99 = d
+		}
+	}
+	return nil
+}
+
+// memory returns VmHWM (peak) and VmRSS of a process, in kB.
+func memory(pid int) (peak, rss int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmHWM:":
+			peak = v
+		case "VmRSS:":
+			rss = v
+		}
+	}
+	return peak, rss
+}
+
+// checkWorkload sends each request once to a fresh usermock and checks the status class, so
+// the benchmark measures the intended mix (valid creates succeed, the rest are refused).
+func checkWorkload(usermock string, reqs []request) error {
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	cmd, _ := usermockServer(usermock)(addr)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	if _, err := waitHealthy(addr, "/__health", time.Now()); err != nil {
+		return err
+	}
+	for i, r := range reqs {
+		body := strings.NewReplacer("{{N}}", fmt.Sprint(i+1), "{{HEX24}}", fmt.Sprintf("%024x", i+1), "{{HEX12}}", fmt.Sprintf("%012x", i+1)).Replace(r.body)
+		req, _ := http.NewRequest(r.method, "http://"+addr+"/"+r.api+r.path, bytes.NewBufferString(body))
+		for k, v := range r.headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		ok := resp.StatusCode/100 == 2
+		if ok != (r.kind == "valid") || resp.StatusCode >= 500 {
+			return fmt.Errorf("workload: %s %s request got %d", r.api, r.kind, resp.StatusCode)
+		}
+	}
+	return nil
+}
+
+func filter(reqs []request, keep func(request) bool) []request {
+	var out []request
+	for _, r := range reqs {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func printMachine() {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				cpu = strings.TrimSpace(strings.SplitN(line, ":", 2)[1])
+				break
+			}
+		}
+	}
+	out, _ := exec.Command("nproc").Output()
+	wrk, _ := exec.Command("wrk", "-v").CombinedOutput()
+	goV, _ := exec.Command("go", "version").Output()
+	fmt.Printf("machine: %s, %s cores; %s; %s\n", cpu, strings.TrimSpace(string(out)),
+		strings.TrimSpace(strings.SplitN(string(wrk), "\n", 2)[0]), strings.TrimSpace(string(goV)))
+}
+
+func printTable(rows []result) {
+	fmt.Println()
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "target\treq/s\tp50\tp99\trequests\tnon-2xx\tpeak RSS MB\tRSS MB\thealthy\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%d\t%.1f\t%.1f\t%s\t\n", r.name, r.rps, r.p50, r.p99, r.requests, r.non2xx,
+			float64(r.peakRSS)/1024, float64(r.rss)/1024, r.healthy.Round(time.Millisecond))
+	}
+	tw.Flush()
+}

@@ -1,0 +1,73 @@
+package mocks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// benchUnique gives an API's documented example the unique values of request i.
+var benchUnique = map[string]func(body map[string]any, i int){
+	"pland":      func(b map[string]any, i int) { b["_id"] = fmt.Sprintf("%024x", i); b["number"] = i },
+	"crm":        func(b map[string]any, i int) { b["id"] = fmt.Sprintf("00000000-0000-4000-8000-%012x", i) },
+	"pulse":      func(b map[string]any, i int) { b["email"] = fmt.Sprintf("b%d@example.com", i) },
+	"superfy":    func(b map[string]any, i int) { b["username"] = fmt.Sprintf("b%d@test.com", i) },
+	"ruangkerja": func(b map[string]any, i int) { b["employeeID"] = fmt.Sprintf("B%d", i) },
+}
+
+// BenchmarkCreate is the request path of a valid create, per API: every request is new, so
+// it is validated, checked against the rules, stored and echoed.
+func BenchmarkCreate(b *testing.B) {
+	apis, _ := loadAll(b)
+	for _, c := range apiCases {
+		b.Run(c.id, func(b *testing.B) {
+			srv, _ := newTestServer(b)
+			var example map[string]any
+			if err := json.Unmarshal([]byte(documentedRequest(b, apiByID(b, apis, c.id).Ops[0])), &example); err != nil {
+				b.Fatal(err)
+			}
+			bodies := make([][]byte, b.N)
+			for i := range bodies {
+				benchUnique[c.id](example, i+1000)
+				bodies[i], _ = json.Marshal(example)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if code := serve(srv, c, bodies[i]); code >= 300 {
+					b.Fatalf("status %d", code)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInvalid is the request path of a request refused by validation, per API.
+func BenchmarkInvalid(b *testing.B) {
+	invalid := []byte(`{"email": 12, "employeeID": "not valid!", "_id": "x", "id": "x", "username": 5, "isActive": "yes"}`)
+	for _, c := range apiCases {
+		b.Run(c.id, func(b *testing.B) {
+			srv, _ := newTestServer(b)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if code := serve(srv, c, invalid); code < 400 || code >= 500 {
+					b.Fatalf("status %d", code)
+				}
+			}
+		})
+	}
+}
+
+func serve(h http.Handler, c apiCase, body []byte) int {
+	r := httptest.NewRequest(http.MethodPost, c.path, bytes.NewReader(body))
+	for k, v := range c.headers {
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w.Code
+}
