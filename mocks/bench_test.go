@@ -37,6 +37,13 @@ func BenchmarkCreate(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
+				if i > 0 && i%5000 == 0 { // stay under superfy's user limit
+					b.StopTimer()
+					reset := httptest.NewRequest(http.MethodPost, "/__admin/reset", nil)
+					reset.RemoteAddr = "127.0.0.1:1"
+					srv.ServeHTTP(httptest.NewRecorder(), reset)
+					b.StartTimer()
+				}
 				if code := serve(srv, c, bodies[i]); code >= 300 {
 					b.Fatalf("status %d", code)
 				}

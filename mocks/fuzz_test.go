@@ -2,10 +2,15 @@ package mocks
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzHandler sends arbitrary bodies and headers to every API: never a 5xx, never a panic,
@@ -62,11 +67,42 @@ func FuzzParsePreference(f *testing.F) {
 	})
 }
 
-// FuzzDecodeJSON: the strict decoder never panics and agrees with encoding/json on validity.
+// FuzzDecodeJSON checks the strict decoder against encoding/json: it never panics, accepts
+// exactly the valid JSON that has no duplicate key, deep nesting or out-of-range number, and
+// then decodes the same values.
 func FuzzDecodeJSON(f *testing.F) {
 	f.Add([]byte(`{"a":[1,2,{"b":null}]}`))
 	f.Add([]byte(`{"a":1,"a":2}`))
+	f.Add([]byte(`{"s":"\u00e9\ud83d\ude00\n","n":-0.5e+3,"t":true,"f":false}`))
+	f.Add([]byte(`[1e999, 99999999999999999999]`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		_, _ = decodeJSON(raw)
+		got, err := parseStrictJSON(raw)
+		if !utf8.Valid(raw) {
+			return // refused before parsing; encoding/json would substitute U+FFFD
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var want any
+		stdErr := dec.Decode(&want)
+		if stdErr == nil && dec.More() {
+			stdErr = errors.New("trailing data")
+		}
+		if stdErr == nil {
+			var extra any
+			if dec.Decode(&extra) != io.EOF {
+				stdErr = errors.New("trailing data")
+			}
+		}
+		switch {
+		case stdErr != nil && err == nil:
+			t.Fatalf("accepted what encoding/json refuses (%v): %q", stdErr, raw)
+		case stdErr == nil && err != nil:
+			msg := err.Error()
+			if !strings.Contains(msg, "duplicate key") && !strings.Contains(msg, "nesting deeper") && !strings.Contains(msg, "out of") {
+				t.Fatalf("refused valid JSON: %v: %q", err, raw)
+			}
+		case stdErr == nil && !reflect.DeepEqual(got, want):
+			t.Fatalf("decoded %#v, encoding/json %#v", got, want)
+		}
 	})
 }

@@ -29,7 +29,7 @@ type opState struct {
 	route       *routers.Route
 	creds       *credentials
 	collections map[string]map[string]any // lookup rule id -> key -> item
-	success     []byte                    // the default success example, as JSON
+	success     any                       // the default success example, decoded once as from JSON
 	schemaOpts  []openapi3.SchemaValidationOption
 	filterOpts  *openapi3filter.Options
 	// The request schema split in two: kin-openapi stops at a failed top-level anyOf, so the
@@ -67,7 +67,9 @@ func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthM
 		if err != nil {
 			return nil, fmt.Errorf("encode success example of %s: %w", op.ID, err)
 		}
-		o.success = b
+		if err := json.Unmarshal(b, &o.success); err != nil {
+			return nil, fmt.Errorf("decode success example of %s: %w", op.ID, err)
+		}
 	}
 	if s := op.RequestSchema(); s != nil {
 		structural := *s
@@ -281,26 +283,11 @@ func decodeJSON(raw []byte) (any, *failure) {
 	if !utf8.Valid(raw) {
 		return nil, fail(apispec.KindMalformed, "", "request body is not valid UTF-8")
 	}
-	if err := checkDuplicateKeys(raw); err != nil {
+	v, err := parseStrictJSON(raw)
+	if err != nil {
 		return nil, fail(apispec.KindMalformed, "", "request body is not valid JSON: %v", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fail(apispec.KindMalformed, "", "request body is not valid JSON: %s", jsonErrorText(err))
-	}
-	if dec.More() {
-		return nil, fail(apispec.KindMalformed, "", "request body is not valid JSON: unexpected data after the top-level value")
-	}
 	return v, nil
-}
-
-func jsonErrorText(err error) string {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return "unexpected end of JSON input"
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // validate checks parameters and security with openapi3filter, and the body against its
@@ -399,9 +386,7 @@ func (o *opState) baseResponse(status int, name string, dynamic bool) (any, erro
 		return dynamicValue(g.faker, schema, "", 0), nil
 	}
 	if status == o.op.Success && name == "documented" && o.success != nil {
-		var v any
-		err := json.Unmarshal(o.success, &v)
-		return v, err
+		return deepCopy(o.success), nil
 	}
 	v, ok := o.op.ExampleValue(status, name)
 	if !ok {

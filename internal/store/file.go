@@ -76,7 +76,11 @@ func replay(path string, mem *Memory) error {
 			_ = mem.Reset(l.API)
 		case l.Op == "create" && l.Record != nil:
 			a := mem.api(l.Record.API)
-			a.insert(*l.Record)
+			encoded, err := json.Marshal(l.Record)
+			if err != nil {
+				return fmt.Errorf("%s:%d: %v", path, i+1, err)
+			}
+			a.insert(*l.Record, encoded)
 		default:
 			return fmt.Errorf("%s:%d: unknown state entry %q", path, i+1, l.Op)
 		}
@@ -95,11 +99,14 @@ func compact(path string, mem *Memory) error {
 	mem.mu.RLock()
 	for _, a := range mem.apis {
 		a.mu.Lock()
-		for i := range a.records {
-			if a.records[i].Fixture {
+		for _, encoded := range a.records {
+			var rec Record
+			dec := json.NewDecoder(bytes.NewReader(encoded))
+			dec.UseNumber()
+			if err := dec.Decode(&rec); err != nil || rec.Fixture {
 				continue
 			}
-			if err := writeLine(w, logLine{Op: "create", Record: &a.records[i]}); err != nil {
+			if err := writeLine(w, logLine{Op: "create", Record: &rec}); err != nil {
 				a.mu.Unlock()
 				mem.mu.RUnlock()
 				return err

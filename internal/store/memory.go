@@ -1,6 +1,9 @@
 package store
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"sync"
 )
 
@@ -14,8 +17,10 @@ type Memory struct {
 }
 
 type apiRecords struct {
-	mu      sync.Mutex
-	records []Record
+	mu sync.Mutex
+	// records are kept as JSON: a created user is a few hundred bytes this way, several
+	// kilobytes as decoded maps, and only the admin listing reads them back.
+	records [][]byte
 	claims  map[Claim]struct{}
 	groups  map[string]int
 	seq     int64 // highest Seq of a created record
@@ -71,17 +76,21 @@ func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, persist f
 		}
 		rec.Response = resp
 	}
+	encoded, err := json.Marshal(rec)
+	if err != nil {
+		return Record{}, fmt.Errorf("encode record: %w", err)
+	}
 	if persist != nil {
 		if err := persist(rec); err != nil {
 			return Record{}, err
 		}
 	}
-	a.insert(rec)
+	a.insert(rec, encoded)
 	return rec, nil
 }
 
-// insert adds a record that passed its checks (or is being replayed).
-func (a *apiRecords) insert(rec Record) {
+// insert adds a record that passed its checks (or is being replayed), with its encoding.
+func (a *apiRecords) insert(rec Record, encoded []byte) {
 	a.seq = max(a.seq, rec.Seq)
 	a.low = min(a.low, rec.Seq)
 	for _, c := range rec.Claims {
@@ -90,15 +99,25 @@ func (a *apiRecords) insert(rec Record) {
 	for _, g := range rec.Groups {
 		a.groups[g]++
 	}
-	a.records = append(a.records, rec)
+	a.records = append(a.records, encoded)
 }
 
 // Records implements Store.
 func (m *Memory) Records(api string) []Record {
 	a := m.api(api)
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]Record(nil), a.records...)
+	encoded := append([][]byte(nil), a.records...)
+	a.mu.Unlock()
+	out := make([]Record, 0, len(encoded))
+	for _, b := range encoded {
+		var rec Record
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&rec); err == nil { // it was encoded by insert
+			out = append(out, rec)
+		}
+	}
+	return out
 }
 
 // Reset implements Store.
