@@ -82,7 +82,11 @@ func (a *apiState) writeFailure(w http.ResponseWriter, x *exchange, f *failure) 
 }
 
 func (a *apiState) writeJSON(w http.ResponseWriter, x *exchange, status int, body any, decision string) {
-	b, err := json.Marshal(body)
+	b, isRaw := body.(json.RawMessage)
+	var err error
+	if !isRaw {
+		b, err = json.Marshal(body)
+	}
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{}`)
 		decision = "500: response could not be encoded: " + err.Error()

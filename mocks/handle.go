@@ -211,7 +211,7 @@ func (o *opState) create(r *http.Request, pref preference) (int, any, string, *f
 	if pref.Example != "" {
 		exampleName = pref.Example
 	}
-	rec, err := o.store(r, ctx, status, exampleName, pref.Dynamic)
+	rec, err := o.store(ctx, raw, status, exampleName, pref.Dynamic)
 	if err != nil {
 		return 0, nil, "", o.storeFailure(err, ctx)
 	}
@@ -341,17 +341,22 @@ func (o *opState) bodyProblems(body any, setDefaults bool) []problem {
 }
 
 // store builds the response and creates the record atomically with its unique claims.
-func (o *opState) store(r *http.Request, ctx evalContext, status int, exampleName string, dynamic bool) (store.Record, error) {
+// store creates the record: the request as sent and the response, both kept as JSON bytes
+// (the response is encoded once, for the store and the client alike).
+func (o *opState) store(ctx evalContext, raw []byte, status int, exampleName string, dynamic bool) (store.Record, error) {
 	claims, limits, groups := o.storeClaims(ctx)
-	body, _ := ctx["body"].(map[string]any)
 	rec := store.Record{API: o.api.api.ID, Operation: o.op.ID, CreatedAt: o.api.srv.gen.now().UTC(),
-		Body: body, Header: o.referencedHeaders(ctx), Credential: ctx["credential"].(map[string]any), Claims: claims, Groups: groups}
+		Body: json.RawMessage(raw), Header: o.referencedHeaders(ctx), Credential: ctx["credential"].(map[string]any), Claims: claims, Groups: groups}
 	base, err := o.baseResponse(status, exampleName, dynamic)
 	if err != nil {
 		return store.Record{}, err
 	}
 	return o.api.srv.store.Create(rec, limits, func(seq int64) (any, error) {
-		return o.api.srv.gen.applyEcho(base, o.op.Echo, ctx, seq), nil
+		b, err := json.Marshal(o.api.srv.gen.applyEcho(base, o.op.Echo, ctx, seq))
+		if err != nil {
+			return nil, fmt.Errorf("encode response: %w", err)
+		}
+		return json.RawMessage(b), nil
 	})
 }
 

@@ -76,7 +76,7 @@ func replay(path string, mem *Memory) error {
 			_ = mem.Reset(l.API)
 		case l.Op == "create" && l.Record != nil:
 			a := mem.api(l.Record.API)
-			encoded, err := json.Marshal(l.Record)
+			encoded, err := encodeRecord(*l.Record)
 			if err != nil {
 				return fmt.Errorf("%s:%d: %v", path, i+1, err)
 			}
@@ -100,10 +100,8 @@ func compact(path string, mem *Memory) error {
 	for _, a := range mem.apis {
 		a.mu.Lock()
 		for _, encoded := range a.records {
-			var rec Record
-			dec := json.NewDecoder(bytes.NewReader(encoded))
-			dec.UseNumber()
-			if err := dec.Decode(&rec); err != nil || rec.Fixture {
+			rec, err := encoded.decode()
+			if err != nil || rec.Fixture {
 				continue
 			}
 			if err := writeLine(w, logLine{Op: "create", Record: &rec}); err != nil {

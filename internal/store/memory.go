@@ -20,7 +20,7 @@ type apiRecords struct {
 	mu sync.Mutex
 	// records are kept as JSON: a created user is a few hundred bytes this way, several
 	// kilobytes as decoded maps, and only the admin listing reads them back.
-	records [][]byte
+	records []encodedRecord
 	claims  map[Claim]struct{}
 	groups  map[string]int
 	seq     int64 // highest Seq of a created record
@@ -76,9 +76,9 @@ func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, persist f
 		}
 		rec.Response = resp
 	}
-	encoded, err := json.Marshal(rec)
+	encoded, err := encodeRecord(rec)
 	if err != nil {
-		return Record{}, fmt.Errorf("encode record: %w", err)
+		return Record{}, err
 	}
 	if persist != nil {
 		if err := persist(rec); err != nil {
@@ -90,7 +90,7 @@ func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, persist f
 }
 
 // insert adds a record that passed its checks (or is being replayed), with its encoding.
-func (a *apiRecords) insert(rec Record, encoded []byte) {
+func (a *apiRecords) insert(rec Record, encoded encodedRecord) {
 	a.seq = max(a.seq, rec.Seq)
 	a.low = min(a.low, rec.Seq)
 	for _, c := range rec.Claims {
@@ -106,18 +106,71 @@ func (a *apiRecords) insert(rec Record, encoded []byte) {
 func (m *Memory) Records(api string) []Record {
 	a := m.api(api)
 	a.mu.Lock()
-	encoded := append([][]byte(nil), a.records...)
+	encoded := append([]encodedRecord(nil), a.records...)
 	a.mu.Unlock()
 	out := make([]Record, 0, len(encoded))
-	for _, b := range encoded {
-		var rec Record
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		if err := dec.Decode(&rec); err == nil { // it was encoded by insert
+	for _, e := range encoded {
+		if rec, err := e.decode(); err == nil { // it was encoded by insert
 			out = append(out, rec)
 		}
 	}
 	return out
+}
+
+// encodedRecord is a Record as JSON: its fields, and body and response apart, so a raw JSON
+// body or response (what the mock has at hand) is kept as is, without re-encoding.
+type encodedRecord struct {
+	meta, body, response []byte
+}
+
+func encodeRecord(rec Record) (encodedRecord, error) {
+	var e encodedRecord
+	var err error
+	if e.body, err = rawJSON(rec.Body); err != nil {
+		return e, fmt.Errorf("encode record body: %w", err)
+	}
+	if e.response, err = rawJSON(rec.Response); err != nil {
+		return e, fmt.Errorf("encode record response: %w", err)
+	}
+	rec.Body, rec.Response = nil, nil
+	if e.meta, err = json.Marshal(rec); err != nil {
+		return e, fmt.Errorf("encode record: %w", err)
+	}
+	return e, nil
+}
+
+func rawJSON(v any) ([]byte, error) {
+	switch t := v.(type) {
+	case nil:
+		return nil, nil
+	case json.RawMessage:
+		return bytes.Clone(t), nil
+	}
+	return json.Marshal(v)
+}
+
+func (e encodedRecord) decode() (Record, error) {
+	var rec Record
+	if err := decodeNumbers(e.meta, &rec); err != nil {
+		return rec, err
+	}
+	for _, p := range []struct {
+		raw []byte
+		to  *any
+	}{{e.body, &rec.Body}, {e.response, &rec.Response}} {
+		if p.raw != nil {
+			if err := decodeNumbers(p.raw, p.to); err != nil {
+				return rec, err
+			}
+		}
+	}
+	return rec, nil
+}
+
+func decodeNumbers(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
 
 // Reset implements Store.

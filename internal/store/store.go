@@ -21,10 +21,11 @@ type Record struct {
 	// Fixture records come from the fixture files at every start; they are never persisted.
 	Fixture    bool           `json:"fixture,omitempty"`
 	CreatedAt  time.Time      `json:"createdAt"`
-	Body       map[string]any `json:"body"`
+	Body       any            `json:"body"` // decoded JSON, or the request's raw JSON
+
 	Header     map[string]any `json:"header,omitempty"`
 	Credential map[string]any `json:"credential,omitempty"`
-	Response   any            `json:"response,omitempty"`
+	Response   any            `json:"response,omitempty"` // decoded JSON, or raw JSON
 	Claims     []Claim        `json:"claims,omitempty"`
 	Groups     []string       `json:"groups,omitempty"`
 }
