@@ -37,7 +37,19 @@ func main() {
 	flag.IntVar(&o.threads, "threads", 2, "wrk threads")
 	flag.StringVar(&o.prism, "prism", "", "path of the prism executable (empty: skip Prism)")
 	flag.IntVar(&o.soak, "soak", 1_000_000, "requests of the memory soak against usermock (0: skip)")
+	lua := flag.String("write-lua", "", "only write the mixed workload's wrk script (paths under /<api>) to this file, for profiling by hand")
 	flag.Parse()
+	if *lua != "" {
+		reqs, err := workload(context.Background())
+		if err == nil {
+			err = os.WriteFile(*lua, []byte(luaScript(reqs, func(r request) string { return "/" + r.api }, time.Now().Unix()*1e3)), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -107,11 +119,20 @@ func run(ctx context.Context, o options) error {
 		rows = append(rows, prismRows...)
 	}
 	if o.soak > 0 {
-		s, err := o.soakRun(usermock, reqs, rows[2].rps)
-		if err != nil {
-			return err
+		// Once with the mix, which stores a new user every third request (a mock must keep
+		// them for duplicates to fail), once with refusals only, which store nothing: memory
+		// that grows there would be a leak, the journal included.
+		refusals := filter(reqs, func(r request) bool { return r.kind != "valid" })
+		for _, w := range []struct {
+			label string
+			reqs  []request
+		}{{"mixed, 1 in 3 stored", reqs}, {"refusals only, nothing stored", refusals}} {
+			s, err := o.soakRun(usermock, w.label, w.reqs, rows[2].rps)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, s)
 		}
-		rows = append(rows, s)
 	}
 	printTable(rows)
 	return nil
@@ -146,11 +167,12 @@ func noPrefix(request) string { return "" }
 
 // soakRun sends about o.soak mixed requests to one usermock process, journal on, and reads
 // its memory afterwards.
-func (o options) soakRun(usermock string, reqs []request, rps float64) (result, error) {
-	d := time.Duration(float64(o.soak)/rps*1.1*float64(time.Second)) + time.Second
+func (o options) soakRun(usermock, label string, reqs []request, rps float64) (result, error) {
+	d := time.Duration(float64(o.soak)/rps*1.15*float64(time.Second)) + time.Second
 	soak := o
 	soak.duration = d
-	return soak.measure(usermockServer(usermock), fmt.Sprintf("usermock: soak, %d mixed requests", o.soak), luaScript(reqs, func(r request) string { return "/" + r.api }, 50e12))
+	return soak.measure(usermockServer(usermock), fmt.Sprintf("usermock: soak ~%dk, %s", o.soak/1000, label),
+		luaScript(reqs, func(r request) string { return "/" + r.api }, time.Now().Unix()*1e3))
 }
 
 // server starts a target on addr and says where its health check is.
@@ -158,7 +180,7 @@ type server func(addr string) (*exec.Cmd, string)
 
 func usermockServer(bin string, extra ...string) server {
 	return func(addr string) (*exec.Cmd, string) {
-		args := append([]string{"serve", "--addr", addr}, extra...)
+		args := append([]string{"serve", "--addr", addr, "--log-format", "off"}, extra...)
 		return exec.Command(bin, args...), "/__health"
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/usermock/usermock/internal/store"
@@ -27,6 +28,7 @@ type serveConfig struct {
 	adminToken string
 	journal    int
 	state      string
+	pprof      string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
@@ -40,10 +42,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	fset.StringVar(&c.auth, "auth", "presence", "presence: any well-formed credential passes unless fixtures reject it; strict: only fixture credentials")
 	fset.StringVar(&c.cors, "cors-origin", "*", "browser origin allowed by CORS")
 	fset.Int64Var(&c.maxBody, "max-body", mocks.DefaultMaxBody, "largest request body in bytes; larger gets 413")
-	fset.StringVar(&c.logFormat, "log-format", "text", "request log format: text or json (to stderr)")
+	fset.StringVar(&c.logFormat, "log-format", "text", "request log format: text, json (to stderr) or off")
 	fset.StringVar(&c.adminToken, "admin-token", "", "token for /__admin/ from non-loopback clients (default: loopback only)")
 	fset.IntVar(&c.journal, "journal-size", 1000, "requests kept for GET /__admin/requests")
 	fset.StringVar(&c.state, "state", "", "file to keep records in across restarts (default: memory only)")
+	fset.StringVar(&c.pprof, "pprof", "", "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (default: off)")
 	fset.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: usermock serve [flags]\n\nServes every API at /<id>/<documented path>, e.g. POST /ruangkerja/ruangkerja/users.\n\nFlags:\n")
 		fset.PrintDefaults()
@@ -60,8 +63,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		handler = slog.NewTextHandler(stderr, nil)
 	case "json":
 		handler = slog.NewJSONHandler(stderr, nil)
+	case "off":
+		handler = slog.DiscardHandler
 	default:
-		return usageError("--log-format %q: want text or json", c.logFormat)
+		return usageError("--log-format %q: want text, json or off", c.logFormat)
 	}
 	logger := slog.New(handler)
 
@@ -97,6 +102,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if c.pprof != "" {
+		pln, err := net.Listen("tcp", c.pprof)
+		if err != nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("--pprof: %w", err)}
+		}
+		ps := &http.Server{Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ps.Serve(pln) }()
+		defer ps.Close()
+		logger.Info("pprof listening", "addr", "http://"+pln.Addr().String()+"/debug/pprof/")
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -109,4 +124,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	logger.Info("usermock stopped")
 	return nil
+}
+
+// pprofMux serves net/http/pprof on its own mux, never on http.DefaultServeMux.
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

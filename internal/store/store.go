@@ -19,9 +19,9 @@ type Record struct {
 	Seq    int64 `json:"seq"`
 	Seeded bool  `json:"seeded,omitempty"`
 	// Fixture records come from the fixture files at every start; they are never persisted.
-	Fixture    bool           `json:"fixture,omitempty"`
-	CreatedAt  time.Time      `json:"createdAt"`
-	Body       any            `json:"body"` // decoded JSON, or the request's raw JSON
+	Fixture   bool      `json:"fixture,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	Body      any       `json:"body"` // decoded JSON, or the request's raw JSON
 
 	Header     map[string]any `json:"header,omitempty"`
 	Credential map[string]any `json:"credential,omitempty"`
