@@ -180,7 +180,7 @@ type server func(addr string) (*exec.Cmd, string)
 
 func usermockServer(bin string, extra ...string) server {
 	return func(addr string) (*exec.Cmd, string) {
-		args := append([]string{"serve", "--addr", addr, "--log-format", "off"}, extra...)
+		args := append([]string{"serve", "--addr", addr}, extra...) // defaults: request log on (to /dev/null), journal on
 		return exec.Command(bin, args...), "/__health"
 	}
 }
