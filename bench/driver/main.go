@@ -221,7 +221,7 @@ func (o options) measure(start server, name, script string) (result, error) {
 		return res, err
 	}
 	out, err := exec.Command("wrk", "-t", strconv.Itoa(o.threads), "-c", strconv.Itoa(o.connections),
-		"-d", o.duration.String(), "--latency", "-s", path, "http://"+addr).CombinedOutput()
+		"-d", fmt.Sprintf("%ds", int(o.duration.Round(time.Second).Seconds())), "--latency", "-s", path, "http://"+addr).CombinedOutput()
 	if err != nil {
 		return res, fmt.Errorf("%s: wrk: %v\n%s", name, err, out)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sync"
@@ -105,4 +106,22 @@ func TestFileCorruptMiddleLineIsAnError(t *testing.T) {
 	_, err := OpenFile(path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "state.jsonl:1: corrupt state line")
+}
+
+// TestRecordsKeepRawJSON: a raw JSON body and response are stored as sent and listed as
+// decoded JSON with exact numbers, next to decoded ones.
+func TestRecordsKeepRawJSON(t *testing.T) {
+	m := NewMemory()
+	raw := Record{API: "a", Body: json.RawMessage(`{"n": 12345678901234567, "s": "x"}`), Claims: []Claim{{Rule: "u", Key: "1"}}}
+	_, err := m.Create(raw, nil, func(seq int64) (any, error) { return json.RawMessage(`{"id": 1}`), nil })
+	require.NoError(t, err)
+	_, err = m.Create(rec("a", "2"), nil, nil)
+	require.NoError(t, err)
+	got := m.Records("a")
+	require.Len(t, got, 2)
+	assert.Equal(t, map[string]any{"n": json.Number("12345678901234567"), "s": "x"}, got[0].Body)
+	assert.Equal(t, map[string]any{"id": json.Number("1")}, got[0].Response)
+	assert.Equal(t, []Claim{{Rule: "u", Key: "1"}}, got[0].Claims)
+	assert.Equal(t, map[string]any{"k": "2"}, got[1].Body)
+	assert.Nil(t, got[1].Response)
 }
