@@ -150,7 +150,12 @@ func (s *Server) adminRecords(w http.ResponseWriter, r *http.Request) {
 	if recs == nil {
 		recs = []store.Record{}
 	}
-	writePlainJSON(w, http.StatusOK, map[string]any{"records": recs})
+	out := map[string]any{"records": recs}
+	if d, ok := s.store.(interface{ Dropped(string) int }); ok {
+		// Records beyond --keep-records keep their unique keys but not their payload.
+		out["dropped"] = d.Dropped(id)
+	}
+	writePlainJSON(w, http.StatusOK, out)
 }
 
 // adminSeedRecord stores a record at run time, as if created before: {"body": {...},

@@ -29,6 +29,7 @@ type serveConfig struct {
 	journal    int
 	state      string
 	pprof      string
+	keep       int
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
@@ -46,6 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	fset.StringVar(&c.adminToken, "admin-token", "", "token for /__admin/ from non-loopback clients (default: loopback only)")
 	fset.IntVar(&c.journal, "journal-size", 1000, "requests kept for GET /__admin/requests")
 	fset.StringVar(&c.state, "state", "", "file to keep records in across restarts (default: memory only)")
+	fset.IntVar(&c.keep, "keep-records", 1000, "per API, keep the body and response of this many most recent records (older ones keep their unique keys); 0 keeps all")
 	fset.StringVar(&c.pprof, "pprof", "", "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (default: off)")
 	fset.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: usermock serve [flags]\n\nServes every API at /<id>/<documented path>, e.g. POST /ruangkerja/ruangkerja/users.\n\nFlags:\n")
@@ -74,7 +76,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if len(problems) > 0 {
 		return &ExitError{Code: 1, Err: fmt.Errorf("cannot start: %d problem(s) in specs or fixtures:\n%w", len(problems), problems)}
 	}
-	var st store.Store = store.NewMemory()
+	var st store.Store = store.NewMemoryKeeping(c.keep)
 	if c.state != "" {
 		fs, err := store.OpenFile(c.state)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"sync"
 )
 
@@ -11,6 +12,7 @@ import (
 type Memory struct {
 	mu   sync.RWMutex
 	apis map[string]*apiRecords
+	keep int // payloads kept per API; 0 keeps all
 	// persist, when set, makes a record durable before it becomes visible; it runs under the
 	// API's lock, so the log and memory agree on order.
 	persist func(Record) error
@@ -21,14 +23,25 @@ type apiRecords struct {
 	// records are kept as JSON: a created user is a few hundred bytes this way, several
 	// kilobytes as decoded maps, and only the admin listing reads them back.
 	records []encodedRecord
-	claims  map[Claim]struct{}
+	claims  map[claimHash]struct{}
 	groups  map[string]int
 	seq     int64 // highest Seq of a created record
 	low     int64 // lowest Seq of a seeded record; starts at 1 so the first seed is 0
+	keep    int   // payloads kept; 0 keeps all
+	seeds   [2]maphash.Seed
+	dropped int   // records whose payload was dropped
 }
 
-// NewMemory returns an empty in-memory store.
-func NewMemory() *Memory { return &Memory{apis: map[string]*apiRecords{}} }
+// NewMemory returns an empty in-memory store that keeps every record.
+func NewMemory() *Memory { return NewMemoryKeeping(0) }
+
+// NewMemoryKeeping returns an empty in-memory store that keeps the payload (body, response)
+// of an API's most recent keep records only; 0 keeps all. Older records still hold their
+// unique keys and count towards limits, so duplicates and limits stay exact while memory
+// stays bounded however long the mock runs.
+func NewMemoryKeeping(keep int) *Memory {
+	return &Memory{apis: map[string]*apiRecords{}, keep: max(keep, 0)}
+}
 
 func (m *Memory) api(id string) *apiRecords {
 	m.mu.RLock()
@@ -40,7 +53,8 @@ func (m *Memory) api(id string) *apiRecords {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if a = m.apis[id]; a == nil {
-		a = &apiRecords{claims: map[Claim]struct{}{}, groups: map[string]int{}, low: 1}
+		a = &apiRecords{claims: map[claimHash]struct{}{}, groups: map[string]int{}, low: 1, keep: m.keep,
+			seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 		m.apis[id] = a
 	}
 	return a
@@ -56,7 +70,7 @@ func (m *Memory) Create(rec Record, limits []Limit, finish Finish) (Record, erro
 
 func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, persist func(Record) error) (Record, error) {
 	for _, c := range rec.Claims {
-		if _, taken := a.claims[c]; taken {
+		if _, taken := a.claims[a.hash(c)]; taken {
 			return Record{}, &ConflictError{Rule: c.Rule}
 		}
 	}
@@ -94,12 +108,40 @@ func (a *apiRecords) insert(rec Record, encoded encodedRecord) {
 	a.seq = max(a.seq, rec.Seq)
 	a.low = min(a.low, rec.Seq)
 	for _, c := range rec.Claims {
-		a.claims[c] = struct{}{}
+		a.claims[a.hash(c)] = struct{}{}
 	}
 	for _, g := range rec.Groups {
 		a.groups[g]++
 	}
 	a.records = append(a.records, encoded)
+	if a.keep > 0 && len(a.records) > a.keep {
+		n := len(a.records) - a.keep
+		a.dropped += n
+		if cap(a.records) > 4*a.keep { // reallocate now and then, so the array does not grow
+			a.records = append(make([]encodedRecord, 0, 2*a.keep), a.records[n:]...)
+		} else {
+			clear(a.records[:n])
+			a.records = a.records[n:]
+		}
+	}
+}
+
+// claimHash is a claim reduced to 128 bits: a million unique keys take about 20 MB less
+// than as strings, and two different claims collide with a probability of about 2^-128 per
+// pair, far below any other failure.
+type claimHash [2]uint64
+
+func (a *apiRecords) hash(c Claim) claimHash {
+	s := c.Rule + "\x00" + c.Key
+	return claimHash{maphash.String(a.seeds[0], s), maphash.String(a.seeds[1], s)}
+}
+
+// Dropped returns how many of the API's records no longer keep their payload.
+func (m *Memory) Dropped(api string) int {
+	a := m.api(api)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.dropped
 }
 
 // Records implements Store.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -124,4 +125,25 @@ func TestRecordsKeepRawJSON(t *testing.T) {
 	assert.Equal(t, []Claim{{Rule: "u", Key: "1"}}, got[0].Claims)
 	assert.Equal(t, map[string]any{"k": "2"}, got[1].Body)
 	assert.Nil(t, got[1].Response)
+}
+
+// TestMemoryKeepsRecentPayloadsOnly: beyond keep, records lose their payload but keep their
+// unique keys and their place in limits, and seq keeps counting.
+func TestMemoryKeepsRecentPayloadsOnly(t *testing.T) {
+	m := NewMemoryKeeping(3)
+	for i := 0; i < 50; i++ {
+		_, err := m.Create(rec("a", fmt.Sprint(i)), nil, nil)
+		require.NoError(t, err)
+	}
+	got := m.Records("a")
+	require.Len(t, got, 3)
+	assert.Equal(t, map[string]any{"k": "49"}, got[2].Body)
+	assert.Equal(t, int64(50), got[2].Seq)
+	assert.Equal(t, 47, m.Dropped("a"))
+	_, err := m.Create(rec("a", "0"), nil, nil)
+	var ce *ConflictError
+	assert.ErrorAs(t, err, &ce, "a dropped record still holds its key")
+	_, err = m.Create(rec("a", "new"), []Limit{{Rule: "l", Group: "g", Max: 50}}, nil)
+	var le *LimitError
+	assert.ErrorAs(t, err, &le, "dropped records still count towards limits")
 }
