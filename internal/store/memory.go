@@ -29,7 +29,7 @@ type apiRecords struct {
 	low     int64 // lowest Seq of a seeded record; starts at 1 so the first seed is 0
 	keep    int   // payloads kept; 0 keeps all
 	seeds   [2]maphash.Seed
-	dropped int   // records whose payload was dropped
+	dropped int // records whose payload was dropped
 }
 
 // NewMemory returns an empty in-memory store that keeps every record.
