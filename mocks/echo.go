@@ -86,7 +86,10 @@ func setPointer(doc any, pointer string, v any) {
 	tokens := strings.Split(pointer[1:], "/")
 	cur := doc
 	for i, raw := range tokens {
-		tok := strings.NewReplacer("~1", "/", "~0", "~").Replace(raw)
+		tok := raw
+		if strings.Contains(raw, "~") {
+			tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(raw)
+		}
 		last := i == len(tokens)-1
 		switch c := cur.(type) {
 		case map[string]any:
