@@ -35,6 +35,9 @@ type opState struct {
 	// The request schema split in two: kin-openapi stops at a failed top-level anyOf, so the
 	// structure and the conditional requirements are checked separately and all problems kept.
 	bodySchema, anyOfSchema *openapi3.Schema
+	// anyOfKeys, when set, are the only body fields the anyOf branches read: the anyOf check
+	// then sees just those, since kin-openapi deep-copies the value for every branch.
+	anyOfKeys []string
 }
 
 func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthMode) (*opState, error) {
@@ -77,6 +80,7 @@ func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthM
 		o.bodySchema = &structural
 		if len(s.AnyOf) > 0 {
 			o.anyOfSchema = &openapi3.Schema{AnyOf: s.AnyOf}
+			o.anyOfKeys = branchKeys(s.AnyOf)
 		}
 	}
 	o.schemaOpts = append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsRequest()},
@@ -175,6 +179,38 @@ func (o *opState) unknownExample(status int, name string) *failure {
 		}
 	}
 	return fail(apispec.KindValidation, "", "example %q is not documented for status %d; available: %s", name, status, strings.Join(avail, ", "))
+}
+
+// branchKeys returns the fields anyOf branches name when every branch is only "required"
+// and "properties" (the "one of these fields" pattern), or nil when a branch does more.
+func branchKeys(branches openapi3.SchemaRefs) []string {
+	seen := map[string]bool{}
+	var keys []string
+	add := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, ref := range branches {
+		b := ref.Value
+		if b == nil {
+			return nil
+		}
+		rest := *b
+		rest.Required, rest.Properties, rest.Extensions = nil, nil, nil
+		if !rest.IsEmpty() {
+			return nil
+		}
+		for _, k := range b.Required {
+			add(k)
+		}
+		for k := range b.Properties {
+			add(k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // create validates the request, applies the rules, stores the record and builds the answer.
@@ -333,7 +369,17 @@ func (o *opState) bodyProblems(body any, setDefaults bool) []problem {
 		problems = append(problems, schemaProblems(err, "")...)
 	}
 	if o.anyOfSchema != nil {
-		if err := o.anyOfSchema.VisitJSON(body, o.schemaOpts...); err != nil {
+		subject := body
+		if m, ok := body.(map[string]any); ok && o.anyOfKeys != nil {
+			sub := make(map[string]any, len(o.anyOfKeys))
+			for _, k := range o.anyOfKeys {
+				if v, ok := m[k]; ok {
+					sub[k] = v
+				}
+			}
+			subject = sub
+		}
+		if err := o.anyOfSchema.VisitJSON(subject, o.schemaOpts...); err != nil {
 			problems = append(problems, schemaProblems(err, "")...)
 		}
 	}
