@@ -49,7 +49,16 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		seedUsed = false
 	)
 	fset.Var(headers, "header", "'Name: value' sent with every request, e.g. real credentials (repeatable)")
+	fset.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: usermock test --api ID --base-url URL [flags]\n\n"+
+			"Checks a running server against the API's spec. Exit 0: every case holds; 1: contract failures;\n"+
+			"2: usage or configuration errors.\n\nFlags:\n")
+		fset.PrintDefaults()
+	}
 	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return usageError("%v", err)
 	}
 	if fset.NArg() > 0 {
