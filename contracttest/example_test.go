@@ -34,12 +34,12 @@ func ExampleExecute() {
 		fmt.Println(err)
 		return
 	}
+	// report.WriteText, WriteJUnit and WriteJSON write the reports usermock test writes.
 	all, _ := report.Totals()
 	fmt.Printf("%d cases: %d passed, %d failed, %d skipped\n", all.Total, all.Passed, all.Failed, all.Skipped)
 	for _, res := range report.Results[:3] {
 		fmt.Println(res.Outcome, res.Case.ID, res.Status)
 	}
-	// report.WriteText, WriteJUnit and WriteJSON write the reports usermock test writes.
 	// Output:
 	// 28 cases: 28 passed, 0 failed, 0 skipped
 	// pass createUser/example/documented 200
