@@ -133,18 +133,20 @@ func (b *opBuilder) add(c *Case) {
 // values for every field a uniqueness rule covers, so that cases never collide with each
 // other or with an earlier run.
 func (b *opBuilder) request(body map[string]any) *Request {
-	body = deepCopy(body).(map[string]any)
-	b.freshen(body)
+	if body != nil {
+		body = deepCopy(body).(map[string]any)
+		b.freshen(body)
+	}
 	return b.raw(b.op.Method, b.header, body)
 }
 
+// raw is a request of the operation with exactly the headers and body given; a nil body,
+// or a nil map, sends none.
 func (b *opBuilder) raw(method string, header http.Header, body any) *Request {
-	var r *Request
-	if body == nil {
-		r = newRequest(method, b.op.Path, header, nil)
-	} else {
-		r = newRequest(method, b.op.Path, header, body)
+	if m, ok := body.(map[string]any); ok && m == nil {
+		body = nil
 	}
+	r := newRequest(method, b.op.Path, header, body)
 	r.secrets = b.secrets(body)
 	return r
 }
@@ -320,6 +322,9 @@ func (b *opBuilder) fieldNegatives(s *openapi3.Schema, path []string, shown stri
 
 // baseCopy is a copy of the base request body with fresh unique values, for a case to change.
 func (b *opBuilder) baseCopy() map[string]any {
+	if b.base == nil {
+		return nil // an operation without a JSON object body
+	}
 	body := deepCopy(b.base).(map[string]any)
 	b.freshen(body)
 	return body

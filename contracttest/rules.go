@@ -18,6 +18,8 @@ import (
 func (b *opBuilder) ruleCases() {
 	for _, r := range b.op.Rules {
 		switch {
+		case b.base == nil && r.Check != apispec.CheckIncludes && r.Check != apispec.CheckLimit:
+			b.cov.add("rule "+r.ID, "", "the operation has no JSON object body to build the case from")
 		case r.Check == apispec.CheckEquals && r.Field.Root == "body":
 			b.equalsCase(r)
 		case r.Check == apispec.CheckLookup && r.Field.Root == "body":

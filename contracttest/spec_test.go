@@ -1,0 +1,105 @@
+package contracttest
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A small spec with only the x-usermock the loader requires (an error body, no kinds, no
+// rules) and an operation without a request body: the harness builds what applies, expects
+// any documented 4xx for refusals, and does not trip over the missing body.
+const plainSpec = `openapi: 3.0.3
+info: {title: plain, version: "1"}
+x-source-document: test
+x-usermock:
+  errors:
+    body: {error: "${message}"}
+paths:
+  /users/me:
+    get:
+      operationId: getUser
+      security: [{key: []}]
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, required: [id], properties: {id: {type: string}}}
+        '401':
+          description: no key
+          content:
+            application/json:
+              schema: {type: object, required: [error], properties: {error: {type: string}}}
+  /users:
+    post:
+      operationId: createUser
+      security: [{key: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string, maxLength: 5}
+      responses:
+        '201':
+          description: created
+          content:
+            application/json:
+              schema: {type: object, required: [name], properties: {name: {type: string}}}
+        '400':
+          description: bad
+          content:
+            application/json:
+              schema: {type: object, required: [error], properties: {error: {type: string}}}
+        '401':
+          description: no key
+          content:
+            application/json:
+              schema: {type: object, required: [error], properties: {error: {type: string}}}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-Key}
+`
+
+func TestSpecWithoutRulesOrRequestBody(t *testing.T) {
+	fsys := fstest.MapFS{"plain.yaml": {Data: []byte(plainSpec)}}
+	p, err := NewPlan(context.Background(), Config{API: "plain", Specs: fsys, Seed: 1})
+	require.NoError(t, err)
+	ids := map[string]bool{}
+	for _, c := range p.Cases {
+		ids[c.ID] = true
+	}
+	assert.True(t, ids["createUser/body/name/maxLength"])
+	assert.True(t, ids["createUser/auth/key/missing"])
+	assert.True(t, ids["getUser/auth/key/missing"])
+
+	srv := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Header.Get("X-Key") == "" {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"no key"}`))
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"name":"x"}`))
+	})
+	rep, err := Execute(context.Background(), Config{API: "plain", Specs: fsys, Handler: srv, Seed: 1, BaseURL: "http://plain.test"})
+	require.NoError(t, err)
+	var failed []string
+	for _, res := range rep.Results {
+		if res.Outcome == Fail {
+			failed = append(failed, res.Case.ID)
+		}
+	}
+	// The server accepts a 6-character name: the harness must say so.
+	assert.Contains(t, failed, "createUser/body/name/maxLength")
+	assert.NotContains(t, failed, "createUser/auth/key/missing")
+}
