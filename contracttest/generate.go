@@ -3,6 +3,7 @@ package contracttest
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -24,6 +25,7 @@ type opBuilder struct {
 	cov   *OperationCoverage
 
 	header      http.Header    // a valid request's headers: content type, accept, credentials
+	path        string         // the operation's path with its path parameters filled in
 	example     map[string]any // the documented example body, as the document shows it
 	base        map[string]any // the example with every optional field filled in
 	contentType string
@@ -59,7 +61,45 @@ func newOpBuilder(api *apispec.API, op *apispec.Operation, g *values, extra http
 	for k, vs := range extra {
 		b.header[http.CanonicalHeaderKey(k)] = vs
 	}
+	b.path = b.fillPath(g)
+	b.check.pathParams = pathParams(op.Path, b.path)
 	return b
+}
+
+// fillPath puts into the operation's path a value for each path parameter: its example, or
+// one generated from its schema.
+func (b *opBuilder) fillPath(g *values) string {
+	out := b.op.Path
+	for _, list := range []openapi3.Parameters{b.op.PathItem.Parameters, b.op.Op.Parameters} {
+		for _, ref := range list {
+			p := ref.Value
+			if p == nil || p.In != openapi3.ParameterInPath || p.Schema == nil {
+				continue
+			}
+			v := p.Example
+			if v == nil {
+				v, _ = g.valid(p.Schema.Value)
+			}
+			out = strings.ReplaceAll(out, "{"+p.Name+"}", url.PathEscape(fmt.Sprint(v)))
+		}
+	}
+	return out
+}
+
+// pathParams reads the parameter values back from a filled path, for kin-openapi.
+func pathParams(template, filled string) map[string]string {
+	out := map[string]string{}
+	ts, fs := strings.Split(template, "/"), strings.Split(filled, "/")
+	for i := range ts {
+		if i < len(fs) && strings.HasPrefix(ts[i], "{") && strings.HasSuffix(ts[i], "}") {
+			v, err := url.PathUnescape(fs[i])
+			if err != nil {
+				v = fs[i]
+			}
+			out[ts[i][1:len(ts[i])-1]] = v
+		}
+	}
+	return out
 }
 
 func preferredType(types map[string]string) string {
@@ -146,7 +186,7 @@ func (b *opBuilder) raw(method string, header http.Header, body any) *Request {
 	if m, ok := body.(map[string]any); ok && m == nil {
 		body = nil
 	}
-	r := newRequest(method, b.op.Path, header, body)
+	r := newRequest(method, b.path, header, body)
 	r.secrets = b.secrets(body)
 	return r
 }
@@ -159,6 +199,13 @@ func (b *opBuilder) kindStatus(k apispec.Kind) []int {
 }
 
 func (b *opBuilder) positives(names []string, examples map[string]any) {
+	if b.op.RequestBody == nil {
+		c := &Case{ID: "request/valid", Kind: Positive, constraint: "valid request",
+			Description: "the request with valid parameters and credentials"}
+		c.Steps = []*Request{b.raw(b.op.Method, b.header, nil)}
+		b.selfCheckPositive(c)
+		b.add(c)
+	}
 	for _, name := range names {
 		body, _ := deepCopy(examples[name]).(map[string]any)
 		c := &Case{ID: "example/" + name, Kind: Positive, constraint: "example " + name,

@@ -19,10 +19,11 @@ import (
 // negative case the spec would accept, or a positive one it would refuse, is a bug in the
 // harness, never the server's fault.
 type selfChecker struct {
-	api   *apispec.API
-	op    *apispec.Operation
-	route *routers.Route
-	opts  *openapi3filter.Options
+	api        *apispec.API
+	op         *apispec.Operation
+	route      *routers.Route
+	opts       *openapi3filter.Options
+	pathParams map[string]string
 }
 
 func newSelfChecker(api *apispec.API, op *apispec.Operation) *selfChecker {
@@ -67,7 +68,7 @@ func (c *selfChecker) validateSchema(r *Request) error {
 	if r.Method != c.op.Method {
 		return fmt.Errorf("method %s is not the operation's", r.Method)
 	}
-	req := httptest.NewRequest(r.Method, c.op.Path, bytes.NewReader(r.Body))
+	req := httptest.NewRequest(r.Method, r.Path, bytes.NewReader(r.Body))
 	req.Header = r.Header.Clone()
 	// kin-openapi decodes only the JSON types it knows; another JSON type the operation
 	// accepts (crm's text/json) is checked as application/json, the same bytes.
@@ -76,7 +77,7 @@ func (c *selfChecker) validateSchema(r *Request) error {
 			req.Header.Set("Content-Type", "application/json")
 		}
 	}
-	in := &openapi3filter.RequestValidationInput{Request: req, Route: c.route, Options: c.opts}
+	in := &openapi3filter.RequestValidationInput{Request: req, Route: c.route, PathParams: c.pathParams, Options: c.opts}
 	return openapi3filter.ValidateRequest(context.Background(), in)
 }
 

@@ -3,6 +3,7 @@ package contracttest
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -20,10 +21,12 @@ x-usermock:
   errors:
     body: {error: "${message}"}
 paths:
-  /users/me:
+  /users/{id}:
     get:
       operationId: getUser
       security: [{key: []}]
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
       responses:
         '200':
           description: ok
@@ -80,12 +83,23 @@ func TestSpecWithoutRulesOrRequestBody(t *testing.T) {
 	assert.True(t, ids["createUser/body/name/maxLength"])
 	assert.True(t, ids["createUser/auth/key/missing"])
 	assert.True(t, ids["getUser/auth/key/missing"])
+	assert.True(t, ids["getUser/request/valid"])
+	for _, c := range p.Cases {
+		assert.Empty(t, c.HarnessError, c.ID)
+		if c.Operation == "getUser" {
+			assert.Regexp(t, `^/users/[0-9]+$`, c.Steps[0].Path, "path parameters are filled in")
+		}
+	}
 
 	srv := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if r.Header.Get("X-Key") == "" {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"error":"no key"}`))
+			return
+		}
+		if r.Method == http.MethodGet {
+			_, _ = w.Write([]byte(`{"id":"` + strings.TrimPrefix(r.URL.Path, "/users/") + `"}`))
 			return
 		}
 		w.WriteHeader(http.StatusCreated)
@@ -102,4 +116,6 @@ func TestSpecWithoutRulesOrRequestBody(t *testing.T) {
 	// The server accepts a 6-character name: the harness must say so.
 	assert.Contains(t, failed, "createUser/body/name/maxLength")
 	assert.NotContains(t, failed, "createUser/auth/key/missing")
+	assert.NotContains(t, failed, "getUser/auth/key/missing")
+	assert.NotContains(t, failed, "getUser/request/valid")
 }
