@@ -24,8 +24,9 @@ type opBuilder struct {
 	check *selfChecker
 	cov   *OperationCoverage
 
-	header      http.Header    // a valid request's headers: content type, accept, credentials
-	path        string         // the operation's path with its path parameters filled in
+	header      http.Header // a valid request's headers: content type, accept, credentials
+	path        string      // the operation's path with its path parameters filled in
+	bodyCreds   map[string]string
 	example     map[string]any // the documented example body, as the document shows it
 	base        map[string]any // the example with every optional field filled in
 	contentType string
@@ -138,6 +139,7 @@ func (b *opBuilder) build() []*Case {
 	names, examples := b.op.RequestExamples()
 	if len(names) > 0 {
 		b.example, _ = deepCopy(examples[names[0]]).(map[string]any)
+		b.withCredentials(b.example)
 	}
 	if b.example == nil && schema != nil {
 		v, _ := b.g.valid(schema)
@@ -208,6 +210,7 @@ func (b *opBuilder) positives(names []string, examples map[string]any) {
 	}
 	for _, name := range names {
 		body, _ := deepCopy(examples[name]).(map[string]any)
+		b.withCredentials(body)
 		c := &Case{ID: "example/" + name, Kind: Positive, constraint: "example " + name,
 			Description: fmt.Sprintf("the documented request example %q", name)}
 		c.Steps = []*Request{b.request(body)}
@@ -249,6 +252,19 @@ func (b *opBuilder) positives(names []string, examples map[string]any) {
 		c.Steps = []*Request{b.raw(b.op.Method, h, b.baseCopy())}
 		b.selfCheckPositive(c)
 		b.add(c)
+	}
+}
+
+// withCredentials puts the configured body credentials into a request body, in place of
+// the documented example's.
+func (b *opBuilder) withCredentials(body map[string]any) {
+	if b.op.Credentials == nil || body == nil {
+		return
+	}
+	for _, f := range b.op.Credentials.Fields {
+		if v, ok := b.bodyCreds[f]; ok {
+			body[f] = v
+		}
 	}
 }
 

@@ -33,6 +33,9 @@ type Config struct {
 	Client *http.Client
 	// Header is sent with every request and replaces generated values, e.g. real credentials.
 	Header http.Header
+	// BodyCredentials replace the documented example's credentials where an API takes them
+	// in the JSON body (superfy's deviceID and token).
+	BodyCredentials map[string]string
 	// Seed makes the generated values, and so every request, reproducible. Unique fields get
 	// values derived from it: rerunning a seed against the same server repeats them.
 	Seed int64
@@ -77,6 +80,7 @@ func NewPlan(ctx context.Context, cfg Config) (*Plan, error) {
 	p := &Plan{API: api.ID, File: api.File, api: api}
 	for _, op := range api.Ops {
 		b := newOpBuilder(api, op, g, cfg.Header)
+		b.bodyCreds = cfg.BodyCredentials
 		for _, c := range b.build() {
 			if cfg.Run == nil || cfg.Run.MatchString(c.ID) {
 				p.Cases = append(p.Cases, c)

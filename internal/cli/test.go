@@ -17,6 +17,20 @@ import (
 	"github.com/usermock/usermock/specs"
 )
 
+// credentialFlags collects repeated --credential field=value flags.
+type credentialFlags map[string]string
+
+func (c credentialFlags) String() string { return "" }
+
+func (c credentialFlags) Set(s string) error {
+	field, value, ok := strings.Cut(s, "=")
+	if !ok || field == "" {
+		return fmt.Errorf("credential %q: want field=value", s)
+	}
+	c[field] = value
+	return nil
+}
+
 // headerFlags collects repeated --header 'Name: value' flags.
 type headerFlags http.Header
 
@@ -49,6 +63,8 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		seedUsed = false
 	)
 	fset.Var(headers, "header", "'Name: value' sent with every request, e.g. real credentials (repeatable)")
+	creds := credentialFlags{}
+	fset.Var(creds, "credential", "field=value for an API that takes credentials in the JSON body, e.g. deviceID=… and token=… for superfy (repeatable)")
 	fset.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: usermock test --api ID --base-url URL [flags]\n\n"+
 			"Checks a running server against the API's spec. Exit 0: every case holds; 1: contract failures;\n"+
@@ -68,7 +84,7 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if !seedUsed {
 		*seed = time.Now().UnixNano() % 1_000_000_000
 	}
-	cfg := contracttest.Config{API: *apiID, BaseURL: *baseURL, Seed: *seed, Header: http.Header(headers),
+	cfg := contracttest.Config{API: *apiID, BaseURL: *baseURL, Seed: *seed, Header: http.Header(headers), BodyCredentials: creds,
 		Client: &http.Client{Timeout: *timeout}, Progress: stdout}
 	if *specDir != "" {
 		cfg.Specs = os.DirFS(*specDir)

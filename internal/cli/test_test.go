@@ -126,3 +126,15 @@ func TestTestCommandListAndRun(t *testing.T) {
 	}
 	assert.Contains(t, out.String(), "addUser/rule/username_unique/duplicate-other-case")
 }
+
+// TestTestCommandBodyCredentials: --credential replaces superfy's documented session, so a
+// driver's session (whose department lacks the modules to add users) is refused everywhere.
+func TestTestCommandBodyCredentials(t *testing.T) {
+	base := startServe(t)
+	var out bytes.Buffer
+	err := Run(context.Background(), []string{"test", "--api", "superfy", "--base-url", base + "/superfy", "--run", "example/documented",
+		"--credential", "deviceID=DRVR-0000-0000-0001", "--credential", "token=00000000000000000000000000000001"}, &out, &bytes.Buffer{})
+	assert.Equal(t, 1, exitCode(err), out.String())
+	assert.Contains(t, out.String(), "DRVR-0000-0000-0001")
+	assert.Contains(t, out.String(), "expected success (2xx) for a request the spec accepts, got 401")
+}
