@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/usermock/usermock/internal/apispec"
 )
@@ -21,13 +20,11 @@ import (
 type responseChecker struct {
 	api    *apispec.API
 	op     *apispec.Operation
-	route  *routers.Route
 	shapes []any // the distinct error body templates of the API
 }
 
 func newResponseChecker(api *apispec.API, op *apispec.Operation) *responseChecker {
-	rc := &responseChecker{api: api, op: op,
-		route: &routers.Route{Spec: api.Doc, Path: op.Path, PathItem: op.PathItem, Method: op.Method, Operation: op.Op}}
+	rc := &responseChecker{api: api, op: op}
 	add := func(t any) {
 		for _, s := range rc.shapes {
 			if reflect.DeepEqual(s, t) {
@@ -111,7 +108,7 @@ func (rc *responseChecker) checkDocumented(x *Exchange) []string {
 func (rc *responseChecker) validateBody(x *Exchange) error {
 	req := httptest.NewRequest(rc.op.Method, rc.op.Path, nil)
 	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: rc.route},
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: rc.op.Route},
 		Status:                 x.Status, Header: x.Header, Body: io.NopCloser(bytes.NewReader(x.Body)),
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true,
 			SchemaValidationOptions: rc.api.Doc.GetSchemaValidationOptions()},

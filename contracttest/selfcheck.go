@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/usermock/usermock/internal/apispec"
 )
@@ -21,14 +20,12 @@ import (
 type selfChecker struct {
 	api        *apispec.API
 	op         *apispec.Operation
-	route      *routers.Route
 	opts       *openapi3filter.Options
 	pathParams map[string]string
 }
 
 func newSelfChecker(api *apispec.API, op *apispec.Operation) *selfChecker {
-	c := &selfChecker{api: api, op: op,
-		route: &routers.Route{Spec: api.Doc, Path: op.Path, PathItem: op.PathItem, Method: op.Method, Operation: op.Op}}
+	c := &selfChecker{api: api, op: op}
 	c.opts = &openapi3filter.Options{
 		MultiError:              true,
 		SkipSettingDefaults:     true,
@@ -77,7 +74,7 @@ func (c *selfChecker) validateSchema(r *Request) error {
 			req.Header.Set("Content-Type", "application/json")
 		}
 	}
-	in := &openapi3filter.RequestValidationInput{Request: req, Route: c.route, PathParams: c.pathParams, Options: c.opts}
+	in := &openapi3filter.RequestValidationInput{Request: req, Route: c.op.Route, PathParams: c.pathParams, Options: c.opts}
 	return openapi3filter.ValidateRequest(context.Background(), in)
 }
 

@@ -15,7 +15,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/fixture"
@@ -26,7 +25,6 @@ import (
 type opState struct {
 	api         *apiState
 	op          *apispec.Operation
-	route       *routers.Route
 	creds       *credentials
 	collections map[string]map[string]any // lookup rule id -> key -> item
 	success     any                       // the default success example, decoded once as from JSON
@@ -42,7 +40,6 @@ type opState struct {
 
 func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthMode) (*opState, error) {
 	o := &opState{api: a, op: op, collections: map[string]map[string]any{}}
-	o.route = &routers.Route{Spec: a.api.Doc, Path: op.Path, PathItem: op.PathItem, Method: op.Method, Operation: op.Op}
 	var bodyFields []string
 	if op.Credentials != nil {
 		bodyFields = op.Credentials.Fields
@@ -330,7 +327,7 @@ func decodeJSON(raw []byte) (any, *failure) {
 // schema, all at once; defaults are written into ctx's copy of the body.
 func (o *opState) validate(r *http.Request, ctx evalContext) *failure {
 	res := &authResult{}
-	in := &openapi3filter.RequestValidationInput{Request: r, Route: o.route, Options: o.filterOpts}
+	in := &openapi3filter.RequestValidationInput{Request: r, Route: o.op.Route, Options: o.filterOpts}
 	err := openapi3filter.ValidateRequest(context.WithValue(r.Context(), authKey{}, res), in)
 	if len(res.problems) > 0 {
 		return &failure{kind: apispec.KindUnauthorized, problems: res.problems, cause: err}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 	"github.com/stretchr/testify/require"
 
 	"github.com/usermock/usermock/fixtures"
@@ -88,7 +87,7 @@ func validateResponse(t testing.TB, api *apispec.API, op *apispec.Operation, r r
 	req := httptest.NewRequest(op.Method, op.Path, nil)
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req,
-			Route: &routers.Route{Spec: api.Doc, Path: op.Path, PathItem: op.PathItem, Method: op.Method, Operation: op.Op}},
+			Route: op.Route},
 		Status: r.status, Header: r.header, Body: io.NopCloser(bytes.NewReader(r.body)),
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true,
 			SchemaValidationOptions: api.Doc.GetSchemaValidationOptions()},

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
 )
 
 // Problem is one thing wrong with a spec or fixture file, located to a line.
@@ -169,6 +170,7 @@ func (c *compiler) compileOp(p string, item *openapi3.PathItem, method string, o
 	ptr := "/paths/" + EscapePointer(p) + "/" + strings.ToLower(method)
 	o := &Operation{ID: op.OperationID, Path: p, Method: method, PathItem: item, Op: op, Pointer: ptr,
 		MediaType: map[string]string{}, Examples: map[int][]string{}}
+	o.Route = &routers.Route{Spec: c.api.Doc, Path: p, PathItem: item, Method: method, Operation: op}
 	if o.ID == "" {
 		c.problem(ptr, "operation %s %s has no operationId", method, p)
 	}

@@ -2,6 +2,7 @@ package apispec
 
 import (
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
 )
 
 // API is one loaded and compiled spec: one vendor's API, mounted at /<ID>.
@@ -70,6 +71,8 @@ type Operation struct {
 	Schemes     []SecurityScheme // security schemes the operation requires (all of them)
 	Extensions  map[string]any   // the raw x-usermock object, for lint
 	RequestBody *openapi3.RequestBody
+	// Route is the operation as kin-openapi's openapi3filter validates it, built once.
+	Route *routers.Route
 }
 
 // SecurityScheme is a header credential required by an operation.
