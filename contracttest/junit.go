@@ -61,12 +61,14 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	out := junitSuites{Name: "usermock test " + r.API, Tests: all.Total, Failures: all.Failed, Skipped: all.Skipped,
 		Time: seconds(r.Duration.Seconds())}
 	index := map[string]int{}
+	var suiteTime []float64
 	for _, res := range r.Results {
 		op := res.Case.Operation
 		i, ok := index[op]
 		if !ok {
 			i = len(out.Suites)
 			index[op] = i
+			suiteTime = append(suiteTime, 0)
 			out.Suites = append(out.Suites, junitSuite{Name: r.API + "." + op, Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
 				Properties: []junitProperty{{"baseURL", r.BaseURL}, {"spec", r.File}, {"seed", fmt.Sprint(r.Seed)}}})
 		}
@@ -74,6 +76,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		jc := junitCase{Name: res.Case.ID, Classname: r.API + "." + op, Time: seconds(res.Duration.Seconds()),
 			SystemOut: res.Case.Description}
 		s.Tests++
+		suiteTime[i] += res.Duration.Seconds()
 		switch res.Outcome {
 		case Fail:
 			s.Failures++
@@ -87,13 +90,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		out.Suites[i].Cases = append(out.Suites[i].Cases, jc)
 	}
 	for i := range out.Suites {
-		var total float64
-		for _, c := range out.Suites[i].Cases {
-			var f float64
-			fmt.Sscan(c.Time, &f)
-			total += f
-		}
-		out.Suites[i].Time = seconds(total)
+		out.Suites[i].Time = seconds(suiteTime[i])
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

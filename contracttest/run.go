@@ -164,16 +164,11 @@ func (r *Report) Unreachable() bool {
 
 // Execute builds the plan and runs every case against the server, in order.
 func Execute(ctx context.Context, cfg Config) (*Report, error) {
-	plan, err := NewPlan(ctx, cfg)
+	e, rep, err := start(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEngine(cfg, plan)
-	if err != nil {
-		return nil, err
-	}
-	rep := &Report{API: plan.API, File: plan.File, BaseURL: e.baseURL, Seed: cfg.Seed, Started: time.Now(), Coverage: plan.Coverage}
-	for _, c := range plan.Cases {
+	for _, c := range e.plan.Cases {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
@@ -187,15 +182,30 @@ func Execute(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
+// start builds the plan and the engine that runs it, and the report it fills.
+func start(ctx context.Context, cfg Config) (*engine, *Report, error) {
+	plan, err := NewPlan(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := newEngine(cfg, plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep := &Report{API: plan.API, File: plan.File, BaseURL: e.baseURL, Seed: cfg.Seed, Started: time.Now(), Coverage: plan.Coverage}
+	return e, rep, nil
+}
+
 type engine struct {
 	plan    *Plan
 	client  *http.Client
 	baseURL string
 	checks  map[string]*responseChecker
+	cov     map[string]*OperationCoverage
 }
 
 func newEngine(cfg Config, plan *Plan) (*engine, error) {
-	e := &engine{plan: plan, client: cfg.Client, baseURL: strings.TrimRight(cfg.BaseURL, "/"), checks: map[string]*responseChecker{}}
+	e := &engine{plan: plan, client: cfg.Client, baseURL: strings.TrimRight(cfg.BaseURL, "/"), checks: map[string]*responseChecker{}, cov: map[string]*OperationCoverage{}}
 	switch {
 	case cfg.Handler != nil:
 		e.client = &http.Client{Transport: handlerTransport{cfg.Handler}}
@@ -212,6 +222,9 @@ func newEngine(cfg Config, plan *Plan) (*engine, error) {
 	}
 	for _, op := range plan.api.Ops {
 		e.checks[op.ID] = newResponseChecker(plan.api, op)
+	}
+	for _, c := range plan.Coverage {
+		e.cov[c.Operation] = c
 	}
 	return e, nil
 }
@@ -246,11 +259,7 @@ func (e *engine) run(ctx context.Context, c *Case) *Result {
 		}
 		res.Failures = append(res.Failures, failures...)
 		if x.Err == nil {
-			for _, cov := range e.plan.Coverage {
-				if cov.Operation == c.Operation {
-					cov.saw(x.Status)
-				}
-			}
+			e.cov[c.Operation].saw(x.Status)
 		}
 	}
 	res.Duration = time.Since(start)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Run runs the contract cases as subtests of t, one per case, named by case id. A failed case
@@ -12,16 +13,12 @@ import (
 func Run(t *testing.T, cfg Config) *Report {
 	t.Helper()
 	ctx := context.Background()
-	plan, err := NewPlan(ctx, cfg)
+	e, rep, err := start(ctx, cfg)
 	if err != nil {
 		t.Fatalf("contracttest: %v", err)
 	}
-	e, err := newEngine(cfg, plan)
-	if err != nil {
-		t.Fatalf("contracttest: %v", err)
-	}
-	rep := &Report{API: plan.API, File: plan.File, BaseURL: e.baseURL, Seed: cfg.Seed, Coverage: plan.Coverage}
-	for _, c := range plan.Cases {
+	defer func() { rep.Duration = time.Since(rep.Started) }()
+	for _, c := range e.plan.Cases {
 		t.Run(c.ID, func(t *testing.T) {
 			res := e.run(ctx, c)
 			rep.Results = append(rep.Results, res)
