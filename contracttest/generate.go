@@ -10,6 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // placeholderCredential is sent for header credentials the user gave no value for: the mock
@@ -138,7 +139,7 @@ func (b *opBuilder) build() []*Case {
 	schema := b.op.RequestSchema()
 	names, examples := b.op.RequestExamples()
 	if len(names) > 0 {
-		b.example, _ = deepCopy(examples[names[0]]).(map[string]any)
+		b.example, _ = jsonvalue.Copy(examples[names[0]]).(map[string]any)
 		b.withCredentials(b.example)
 	}
 	if b.example == nil && schema != nil {
@@ -147,7 +148,7 @@ func (b *opBuilder) build() []*Case {
 	}
 	b.base = b.example
 	if schema != nil && b.example != nil {
-		full := deepCopy(b.example).(map[string]any)
+		full := jsonvalue.Copy(b.example).(map[string]any)
 		b.g.fill(schema, full)
 		if b.check.accepts(b.request(full)) == nil {
 			b.base = full
@@ -176,7 +177,7 @@ func (b *opBuilder) add(c *Case) {
 // other or with an earlier run.
 func (b *opBuilder) request(body map[string]any) *Request {
 	if body != nil {
-		body = deepCopy(body).(map[string]any)
+		body = jsonvalue.Copy(body).(map[string]any)
 		b.freshen(body)
 	}
 	return b.raw(b.op.Method, b.header, body)
@@ -209,7 +210,7 @@ func (b *opBuilder) positives(names []string, examples map[string]any) {
 		b.add(c)
 	}
 	for _, name := range names {
-		body, _ := deepCopy(examples[name]).(map[string]any)
+		body, _ := jsonvalue.Copy(examples[name]).(map[string]any)
 		b.withCredentials(body)
 		c := &Case{ID: "example/" + name, Kind: Positive, constraint: "example " + name,
 			Description: fmt.Sprintf("the documented request example %q", name)}
@@ -285,7 +286,7 @@ func (b *opBuilder) keepDocumented(body map[string]any) {
 	}
 	for _, path := range keep {
 		if v, ok := getAt(b.example, path); ok {
-			setAt(body, path, deepCopy(v))
+			setAt(body, path, jsonvalue.Copy(v))
 		} else {
 			deleteAt(body, path)
 		}
@@ -293,7 +294,7 @@ func (b *opBuilder) keepDocumented(body map[string]any) {
 	for _, r := range b.op.Rules {
 		if r.Check == apispec.CheckEquals && r.Field.Root == "body" && r.To.Root == "body" {
 			if v, ok := getAt(body, r.To.Keys); ok {
-				setAt(body, r.Field.Keys, deepCopy(v))
+				setAt(body, r.Field.Keys, jsonvalue.Copy(v))
 			}
 		}
 	}
@@ -388,7 +389,7 @@ func (b *opBuilder) baseCopy() map[string]any {
 	if b.base == nil {
 		return nil // an operation without a JSON object body
 	}
-	body := deepCopy(b.base).(map[string]any)
+	body := jsonvalue.Copy(b.base).(map[string]any)
 	b.freshen(body)
 	return body
 }

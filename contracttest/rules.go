@@ -9,6 +9,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // ruleCases breaks each x-usermock rule the harness can break from the outside: a field that
@@ -103,7 +104,7 @@ func (b *opBuilder) uniqueCases(r *apispec.Rule) {
 			if !ok {
 				continue
 			}
-			setAt(second, f.Keys, vr.change(deepCopy(v)))
+			setAt(second, f.Keys, vr.change(jsonvalue.Copy(v)))
 			names = append(names, strings.Join(f.Keys, "."))
 		}
 		c := &Case{ID: "rule/" + r.ID + "/" + vr.suffix, Kind: Stateful, constraint: "rule " + r.ID, Expect: b.ruleStatus(r),

@@ -8,24 +8,6 @@ import (
 
 // Decoded JSON trees (maps, slices, scalars) addressed by key paths; "0" indexes an array.
 
-func deepCopy(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = deepCopy(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = deepCopy(x)
-		}
-		return out
-	}
-	return v
-}
-
 func getAt(v any, path []string) (any, bool) {
 	for _, k := range path {
 		switch t := v.(type) {

@@ -10,6 +10,7 @@ import (
 	"github.com/brianvoe/gofakeit/v6"
 
 	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // generator makes up ids, serials and timestamps. It is seeded, and its faker is shared
@@ -73,10 +74,10 @@ func (g *generator) applyEcho(resp any, echo []apispec.EchoEntry, ctx evalContex
 			continue
 		}
 		if e.Pointer == "" {
-			resp = deepCopy(v)
+			resp = jsonvalue.Copy(v)
 			continue
 		}
-		setPointer(resp, e.Pointer, deepCopy(v))
+		setPointer(resp, e.Pointer, jsonvalue.Copy(v))
 	}
 	return resp
 }
@@ -116,24 +117,5 @@ func setPointer(doc any, pointer string, v any) {
 		default:
 			return
 		}
-	}
-}
-
-func deepCopy(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = deepCopy(e)
-		}
-		return out
-	default:
-		return v
 	}
 }

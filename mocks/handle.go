@@ -18,6 +18,7 @@ import (
 
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/fixture"
+	"github.com/usermock/usermock/internal/jsonvalue"
 	"github.com/usermock/usermock/internal/store"
 )
 
@@ -434,13 +435,13 @@ func (o *opState) baseResponse(status int, name string, dynamic bool) (any, erro
 		return dynamicValue(g.faker, schema, "", 0), nil
 	}
 	if status == o.op.Success && name == "documented" && o.success != nil {
-		return deepCopy(o.success), nil
+		return jsonvalue.Copy(o.success), nil
 	}
 	v, ok := o.op.ExampleValue(status, name)
 	if !ok {
 		return nil, errUnknownExample{o.unknownExample(status, name)}
 	}
-	return deepCopy(v), nil
+	return jsonvalue.Copy(v), nil
 }
 
 func (o *opState) storeFailure(err error, ctx evalContext) *failure {
