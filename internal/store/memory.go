@@ -117,12 +117,10 @@ func (a *apiRecords) insert(rec Record, encoded encodedRecord) {
 	if a.keep > 0 && len(a.records) > a.keep {
 		n := len(a.records) - a.keep
 		a.dropped += n
-		if cap(a.records) > 4*a.keep { // reallocate now and then, so the array does not grow
-			a.records = append(make([]encodedRecord, 0, 2*a.keep), a.records[n:]...)
-		} else {
-			clear(a.records[:n])
-			a.records = a.records[n:]
-		}
+		// Slicing from the front leaves less capacity each time; the append that runs out
+		// copies the kept records into a new array and the old one is freed.
+		clear(a.records[:n])
+		a.records = a.records[n:]
 	}
 }
 
