@@ -4,13 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/brianvoe/gofakeit/v6"
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/usermock/usermock/internal/fake"
 )
 
 // values generates JSON values from schemas: valid ones for positive cases, and for negative
@@ -62,120 +63,12 @@ func (g *values) check(s *openapi3.Schema, v any) []string {
 // valid returns a value valid for s, or an error when none was found in a few attempts.
 func (g *values) valid(s *openapi3.Schema) (any, error) {
 	for attempt := 0; attempt < 8; attempt++ {
-		v := normalize(g.generate(s, 0))
+		v := normalize(fake.Value(g.faker, s, "", fake.Request))
 		if g.check(s, v) == nil {
 			return v, nil
 		}
 	}
 	return nil, fmt.Errorf("could not generate a value valid for %s", describeSchema(s))
-}
-
-func (g *values) generate(s *openapi3.Schema, depth int) any {
-	if s == nil {
-		return "x"
-	}
-	if len(s.Enum) > 0 {
-		return s.Enum[g.faker.Number(0, len(s.Enum)-1)]
-	}
-	if len(s.OneOf) > 0 && s.OneOf[0].Value != nil {
-		return g.generate(s.OneOf[0].Value, depth)
-	}
-	if len(s.AllOf) > 0 && s.Type == nil && s.AllOf[0].Value != nil {
-		return g.generate(s.AllOf[0].Value, depth)
-	}
-	switch {
-	case s.Type.Is(openapi3.TypeString):
-		return g.str(s)
-	case s.Type.Is(openapi3.TypeInteger):
-		lo, hi := bounds(s, 1, 1_000_000)
-		return float64(g.faker.Number(int(lo), int(hi)))
-	case s.Type.Is(openapi3.TypeNumber):
-		lo, hi := bounds(s, 1, 1000)
-		return math.Round(g.faker.Float64Range(lo, hi)*100) / 100
-	case s.Type.Is(openapi3.TypeBoolean):
-		return g.faker.Bool()
-	case s.Type.Is(openapi3.TypeArray):
-		n := int(s.MinItems)
-		if n == 0 {
-			n = 1
-		}
-		arr := make([]any, n)
-		for i := range arr {
-			var item *openapi3.Schema
-			if s.Items != nil {
-				item = s.Items.Value
-			}
-			arr[i] = g.generate(item, depth+1)
-		}
-		return arr
-	default: // object, or untyped
-		obj := map[string]any{}
-		if depth > 6 {
-			return obj
-		}
-		for _, name := range sortedKeys(s.Properties) {
-			p := s.Properties[name].Value
-			if p == nil || p.ReadOnly {
-				continue
-			}
-			obj[name] = g.generate(p, depth+1)
-		}
-		return obj
-	}
-}
-
-func bounds(s *openapi3.Schema, lo, hi float64) (float64, float64) {
-	if s.Min != nil {
-		lo = *s.Min
-		if s.ExclusiveMin.IsSet() {
-			lo++
-		}
-		if hi < lo {
-			hi = lo + 1000
-		}
-	}
-	if s.Max != nil {
-		hi = *s.Max
-		if s.ExclusiveMax.IsSet() {
-			hi--
-		}
-		if lo > hi {
-			lo = hi - 1000
-		}
-	}
-	return lo, hi
-}
-
-func (g *values) str(s *openapi3.Schema) string {
-	var v string
-	switch s.Format {
-	case "email":
-		v = strings.ToLower(g.faker.LetterN(8)) + "." + strings.ToLower(g.faker.LetterN(6)) + "@example.com"
-	case "uuid":
-		v = g.faker.UUID()
-	case "objectid":
-		v = g.faker.Regex("[0-9a-f]{24}")
-	case "date":
-		v = g.faker.Date().Format("2006-01-02")
-	case "date-time":
-		v = g.faker.Date().UTC().Format("2006-01-02T15:04:05Z")
-	case "date-dmy":
-		v = g.faker.Date().Format("02.01.2006")
-	default:
-		if s.Pattern != "" {
-			v = g.faker.Regex(s.Pattern)
-		} else {
-			v = g.faker.FirstName() + g.faker.LetterN(4)
-		}
-	}
-	n := utf8.RuneCountInString(v)
-	if s.MaxLength != nil && uint64(n) > *s.MaxLength {
-		v = string([]rune(v)[:*s.MaxLength])
-	}
-	for uint64(utf8.RuneCountInString(v)) < s.MinLength {
-		v += "a"
-	}
-	return v
 }
 
 // violation is a value that breaks one constraint of a field's schema.

@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/fake"
 	"github.com/usermock/usermock/internal/fixture"
 	"github.com/usermock/usermock/internal/jsonvalue"
 	"github.com/usermock/usermock/internal/store"
@@ -432,7 +433,7 @@ func (o *opState) baseResponse(status int, name string, dynamic bool) (any, erro
 		g := o.api.srv.gen
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		return dynamicValue(g.faker, schema, "", 0), nil
+		return fake.Value(g.faker, schema, "", fake.Response), nil
 	}
 	if status == o.op.Success && name == "documented" && o.success != nil {
 		return jsonvalue.Copy(o.success), nil
