@@ -253,5 +253,5 @@ func (a *apiState) seed(rec fixture.Record, validate, fromFixtures bool) (store.
 	}
 	return a.srv.store.Create(store.Record{API: a.api.ID, Operation: o.op.ID, CreatedAt: a.srv.gen.now().UTC(),
 		Body: body, Header: header, Credential: cred, Claims: claims, Groups: groups, Seeded: true, Fixture: fromFixtures}, nil,
-		func(seq int64) (any, error) { return a.srv.gen.applyEcho(base, o.op.Echo, ctx, seq), nil })
+		func(seq int64) (any, string, error) { return a.srv.gen.applyEcho(base, o.op.Echo, ctx, seq), "", nil })
 }

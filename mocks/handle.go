@@ -396,12 +396,12 @@ func (o *opState) store(ctx evalContext, raw []byte, status int, exampleName str
 	if err != nil {
 		return store.Record{}, err
 	}
-	return o.api.srv.store.Create(rec, limits, func(seq int64) (any, error) {
+	return o.api.srv.store.Create(rec, limits, func(seq int64) (any, string, error) {
 		b, err := json.Marshal(o.api.srv.gen.applyEcho(base, o.op.Echo, ctx, seq))
 		if err != nil {
-			return nil, fmt.Errorf("encode response: %w", err)
+			return nil, "", fmt.Errorf("encode response: %w", err)
 		}
-		return json.RawMessage(b), nil
+		return json.RawMessage(b), "", nil
 	})
 }
 

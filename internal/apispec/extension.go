@@ -14,6 +14,8 @@ type opExtension struct {
 	Credentials *BodyCredentials `json:"credentials"`
 	Rules       []*Rule          `json:"rules"`
 	Echo        map[string]any   `json:"echo"`
+	Behaviour   Behaviour        `json:"behaviour"`
+	Key         *string          `json:"key"`
 }
 
 var ruleChecks = map[string]bool{CheckUnique: true, CheckEquals: true, CheckLookup: true, CheckIncludes: true, CheckLimit: true}
@@ -31,6 +33,20 @@ func (c *compiler) compileExtension(o *Operation) {
 		return
 	}
 	o.Accept = ext.Accept.Types
+	if ext.Behaviour != "" {
+		if !ext.Behaviour.Valid() {
+			c.problem(ptr+"/behaviour", "unknown behaviour %q (known: create, read, list, replace, update, delete, respond)", ext.Behaviour)
+		} else {
+			o.Behaviour = ext.Behaviour
+		}
+	}
+	if ext.Key != nil {
+		if *ext.Key == "" || !strings.HasPrefix(*ext.Key, "/") {
+			c.problem(ptr+"/key", "key %q must be a JSON pointer into the success response, e.g. /id", *ext.Key)
+		} else {
+			o.Key = splitPointer(*ext.Key)
+		}
+	}
 	if cr := ext.Credentials; cr != nil {
 		if cr.In != "body" {
 			c.problem(ptr+"/credentials/in", "credentials.in must be \"body\" (header credentials are OpenAPI security schemes)")

@@ -19,6 +19,8 @@ const (
 	KindLimitExceeded        Kind = "limitExceeded"
 	KindTooLarge             Kind = "tooLarge"
 	KindUnsupportedMediaType Kind = "unsupportedMediaType"
+	KindUnavailable          Kind = "unavailable"
+	KindInternal             Kind = "internal"
 )
 
 // defaultStatus is the one place that maps a failure kind to an HTTP status when a spec does
@@ -35,13 +37,15 @@ var defaultStatus = map[Kind]int{
 	KindLimitExceeded:        http.StatusForbidden,
 	KindTooLarge:             http.StatusRequestEntityTooLarge,
 	KindUnsupportedMediaType: http.StatusUnsupportedMediaType,
+	KindUnavailable:          http.StatusServiceUnavailable,
+	KindInternal:             http.StatusInternalServerError,
 }
 
 // Kinds lists every failure kind, in a stable order.
 func Kinds() []Kind {
 	return []Kind{KindValidation, KindMalformed, KindUnauthorized, KindForbidden, KindNotFound,
 		KindMethodNotAllowed, KindNotAcceptable, KindConflict, KindLimitExceeded, KindTooLarge,
-		KindUnsupportedMediaType}
+		KindUnsupportedMediaType, KindUnavailable, KindInternal}
 }
 
 // Valid reports whether k is one of the known kinds.

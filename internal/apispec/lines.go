@@ -11,16 +11,17 @@ import (
 // problems can be reported as file:line.
 type lineIndex map[string]int
 
-func indexLines(data []byte) (lineIndex, error) {
+func indexLines(data []byte) (lineIndex, *yaml.Node, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	idx := lineIndex{}
-	if len(root.Content) > 0 {
-		idx.walk(root.Content[0], "")
+	if len(root.Content) == 0 {
+		return idx, nil, nil
 	}
-	return idx, nil
+	idx.walk(root.Content[0], "")
+	return idx, root.Content[0], nil
 }
 
 func (idx lineIndex) walk(n *yaml.Node, ptr string) {

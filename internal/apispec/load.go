@@ -13,16 +13,48 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/usermock/usermock/internal/render"
 )
 
-// Problem is one thing wrong with a spec or fixture file, located to a line.
+// Problem is one thing wrong with a spec or fixture file, located to a line. A warning is
+// reported but does not stop the server: a feature the engine does not support, or a fixture
+// for an API that is not loaded.
 type Problem struct {
 	File    string
 	Line    int
 	Message string
+	Warning bool
 }
 
-func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message) }
+func (p Problem) String() string {
+	if p.Warning {
+		return fmt.Sprintf("%s:%d: warning: %s", p.File, p.Line, p.Message)
+	}
+	return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
+}
+
+// Fatal returns the problems that are not warnings.
+func (ps Problems) Fatal() Problems {
+	var out Problems
+	for _, p := range ps {
+		if !p.Warning {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Warnings returns the problems that are warnings.
+func (ps Problems) Warnings() Problems {
+	var out Problems
+	for _, p := range ps {
+		if p.Warning {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // Problems is a list of problems; as an error it prints one per line.
 type Problems []Problem
@@ -76,7 +108,7 @@ var yamlLineRe = regexp.MustCompile(`line (\d+)`)
 // LoadAPI loads one spec file. A nil API means it could not be used at all.
 func LoadAPI(ctx context.Context, file string, data []byte) (*API, Problems) {
 	id := strings.TrimSuffix(path.Base(file), path.Ext(file))
-	lines, err := indexLines(data)
+	lines, root, err := indexLines(data)
 	if err != nil {
 		line := 1
 		if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
@@ -91,13 +123,13 @@ func LoadAPI(ctx context.Context, file string, data []byte) (*API, Problems) {
 		return nil, Problems{{File: file, Line: 1, Message: "not a loadable OpenAPI document: " + err.Error()}}
 	}
 	doc.SetStringFormatValidators(stringFormats())
-	api := &API{ID: id, File: file, Doc: doc, lines: lines}
+	api := &API{ID: id, File: file, Doc: doc, lines: lines, root: root}
 	c := &compiler{api: api}
 	if err := doc.Validate(ctx, openapi3.EnableExamplesValidation(), openapi3.EnableSchemaPatternValidation()); err != nil {
 		c.problem("", "invalid OpenAPI document: %v", err)
 	}
 	c.compile()
-	if len(c.problems) > 0 && c.fatal {
+	if len(c.problems.Fatal()) > 0 && c.fatal {
 		return nil, c.problems
 	}
 	return api, c.problems
@@ -113,6 +145,10 @@ func (c *compiler) problem(pointer, format string, args ...any) {
 	c.problems = append(c.problems, Problem{File: c.api.File, Line: c.api.Line(pointer), Message: fmt.Sprintf(format, args...)})
 }
 
+func (c *compiler) warn(pointer, format string, args ...any) {
+	c.problems = append(c.problems, Problem{File: c.api.File, Line: c.api.Line(pointer), Message: fmt.Sprintf(format, args...), Warning: true})
+}
+
 // decodeExtension re-decodes a kin-openapi extension value (already plain JSON values) into v.
 func decodeExtension(raw any, v any) error {
 	b, err := json.Marshal(raw)
@@ -124,27 +160,29 @@ func decodeExtension(raw any, v any) error {
 
 func (c *compiler) compile() {
 	doc := c.api.Doc
-	src, _ := doc.Extensions["x-source-document"].(string)
-	if src == "" {
-		c.problem("", "missing x-source-document: name the seed document this spec is derived from")
-	}
-	c.api.Source = src
+	c.api.Source, _ = doc.Extensions["x-source-document"].(string)
 	var top struct {
-		Errors ErrorShape `json:"errors"`
+		Errors *ErrorShape `json:"errors"`
 	}
-	raw, ok := doc.Extensions["x-usermock"]
-	if !ok {
-		c.problem("", "missing x-usermock: the error shape (x-usermock.errors) is required")
-	} else if err := decodeExtension(raw, &top); err != nil {
-		c.problem("/x-usermock", "x-usermock: %v", err)
+	if raw, ok := doc.Extensions["x-usermock"]; ok {
+		if err := decodeExtension(raw, &top); err != nil {
+			c.problem("/x-usermock", "x-usermock: %v", err)
+		}
 	}
-	c.api.Errors = top.Errors
-	if top.Errors.Body == nil {
-		c.problem("/x-usermock", "x-usermock.errors.body: the error body template is required")
-	}
-	for k := range top.Errors.Kinds {
-		if !k.Valid() {
-			c.problem("/x-usermock/errors/kinds/"+string(k), "unknown failure kind %q (known: %v)", k, Kinds())
+	if top.Errors == nil {
+		c.api.Errors = StandardErrors()
+	} else {
+		c.api.Errors = *top.Errors
+		if c.api.Errors.Body == nil {
+			c.problem("/x-usermock/errors", "x-usermock.errors.body: the error body template is required")
+		}
+		c.api.Errors.Order = c.api.orderAt("/x-usermock/errors/body")
+		c.api.Errors.KindOrder = map[Kind]*render.Order{}
+		for k := range c.api.Errors.Kinds {
+			if !k.Valid() {
+				c.problem("/x-usermock/errors/kinds/"+string(k), "unknown failure kind %q (known: %v)", k, Kinds())
+			}
+			c.api.Errors.KindOrder[k] = c.api.orderAt("/x-usermock/errors/kinds/" + string(k) + "/body")
 		}
 	}
 	if doc.Paths == nil || doc.Paths.Len() == 0 {
@@ -164,26 +202,65 @@ func (c *compiler) compile() {
 			c.compileOp(p, item, m, methods[m])
 		}
 	}
+	c.inferBehaviours()
+	c.collectHeaders()
+	c.unsupported()
+}
+
+// StandardErrors is the error shape of a spec that declares none: RFC 9457 problem details.
+func StandardErrors() ErrorShape {
+	o := render.NewOrder()
+	for _, k := range []string{"type", "title", "status", "detail", "errors"} {
+		o.Child(k)
+	}
+	o.Freeze()
+	return ErrorShape{
+		Standard: true,
+		Body: map[string]any{"type": "about:blank", "title": "${reason}", "status": "${status}",
+			"detail": "${message}", "errors": "${problems}"},
+		Order: o,
+	}
 }
 
 func (c *compiler) compileOp(p string, item *openapi3.PathItem, method string, op *openapi3.Operation) {
 	ptr := "/paths/" + EscapePointer(p) + "/" + strings.ToLower(method)
 	o := &Operation{ID: op.OperationID, Path: p, Method: method, PathItem: item, Op: op, Pointer: ptr,
-		MediaType: map[string]string{}, Examples: map[int][]string{}}
-	o.Route = &routers.Route{Spec: c.api.Doc, Path: p, PathItem: item, Method: method, Operation: op}
+		MediaType: map[string]string{}, Examples: map[int][]string{}, ResponseTypes: map[int][]string{},
+		orders: map[string]*render.Order{}}
 	if o.ID == "" {
-		c.problem(ptr, "operation %s %s has no operationId", method, p)
+		o.ID = strings.ToLower(method) + operationName(p)
 	}
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		o.RequestBody = op.RequestBody.Value
 		for ct := range op.RequestBody.Value.Content {
 			o.MediaType[strings.ToLower(ct)] = ct
+			o.Types = append(o.Types, ct)
 		}
+		sort.Strings(o.Types)
 	}
 	c.compileResponses(o)
 	c.compileSecurity(o)
+	// kin-openapi validates parameters; security is the mock's own (every alternative, with
+	// fixtures), so the route kin sees has none.
+	routeOp := *op
+	routeOp.Security = &openapi3.SecurityRequirements{}
+	o.Route = &routers.Route{Spec: c.api.Doc, Path: p, PathItem: item, Method: method, Operation: &routeOp}
 	c.compileExtension(o)
 	c.api.Ops = append(c.api.Ops, o)
+}
+
+// operationName makes an operation id from a path when the spec gives none:
+// "/widgets/{id}" -> "Widgets_id".
+func operationName(p string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(p, "/") {
+		part = strings.Trim(part, "{}")
+		if part == "" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
 }
 
 func (c *compiler) compileResponses(o *Operation) {
@@ -203,7 +280,21 @@ func (c *compiler) compileResponses(o *Operation) {
 		if ref.Value == nil {
 			continue
 		}
-		for _, mt := range ref.Value.Content {
+		types := make([]string, 0, len(ref.Value.Content))
+		for mt := range ref.Value.Content {
+			types = append(types, mt)
+		}
+		sort.Slice(types, func(i, j int) bool {
+			ji, jj := isJSON(types[i]), isJSON(types[j])
+			if ji != jj {
+				return ji
+			}
+			return types[i] < types[j]
+		})
+		o.ResponseTypes[status] = types
+		base := o.Pointer + "/responses/" + code + "/content/"
+		for _, ct := range types {
+			mt := ref.Value.Content[ct]
 			names := make([]string, 0, len(mt.Examples))
 			for name := range mt.Examples {
 				names = append(names, name)
@@ -212,45 +303,101 @@ func (c *compiler) compileResponses(o *Operation) {
 			// "documented" is the document's own example: it comes first, so it is the default.
 			sort.SliceStable(names, func(i, j int) bool { return names[i] == "documented" && names[j] != "documented" })
 			o.Examples[status] = append(o.Examples[status], names...)
+			schemaOrder := c.api.schemaOrder(base + EscapePointer(ct) + "/schema")
+			if _, ok := o.orders[strconv.Itoa(status)]; !ok {
+				o.orders[strconv.Itoa(status)] = schemaOrder
+			}
+			for _, name := range names {
+				ord := c.api.orderAt(base + EscapePointer(ct) + "/examples/" + EscapePointer(name) + "/value")
+				ord.Merge(schemaOrder)
+				o.orders[strconv.Itoa(status)+"/"+name] = ord
+			}
+			if mt.Example != nil {
+				ord := c.api.orderAt(base + EscapePointer(ct) + "/example")
+				ord.Merge(schemaOrder)
+				o.orders[strconv.Itoa(status)+"/"] = ord
+			}
 		}
 	}
 	sort.Ints(o.Statuses)
+	for _, ord := range o.orders {
+		ord.Freeze()
+	}
 	if o.Success == 0 {
 		c.problem(o.Pointer+"/responses", "no 2xx response documented")
 	}
 }
 
+func isJSON(mt string) bool {
+	mt = strings.ToLower(mt)
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
 func (c *compiler) compileSecurity(o *Operation) {
 	reqs := c.api.Doc.Security
+	ptr := "/security"
 	if o.Op.Security != nil {
 		reqs = *o.Op.Security
+		ptr = o.Pointer + "/security"
 	}
-	if len(reqs) == 0 {
-		return
+	seen := map[string]bool{}
+	for i, req := range reqs {
+		names := make([]string, 0, len(req))
+		for name := range req {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		alt := []SecurityScheme{}
+		usable := true
+		for _, name := range names {
+			s, ok := c.scheme(ptr+"/"+strconv.Itoa(i), name)
+			if !ok {
+				usable = false
+				continue
+			}
+			alt = append(alt, s)
+			if !seen[name] {
+				seen[name] = true
+				o.Schemes = append(o.Schemes, s)
+			}
+		}
+		if usable {
+			o.Security = append(o.Security, alt)
+		}
 	}
-	var names []string
-	for name := range reqs[0] {
-		names = append(names, name)
+	if len(reqs) > 0 && len(o.Security) == 0 {
+		// Every alternative uses a scheme the mock cannot check: let requests through rather
+		// than refuse every one (the warning says why).
+		o.Security = [][]SecurityScheme{{}}
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		var ref *openapi3.SecuritySchemeRef
-		if c.api.Doc.Components != nil {
-			ref = c.api.Doc.Components.SecuritySchemes[name]
-		}
-		if ref == nil || ref.Value == nil {
-			c.problem(o.Pointer+"/security", "security scheme %q is not defined in components.securitySchemes", name)
-			continue
-		}
-		s := ref.Value
-		switch {
-		case s.Type == "apiKey" && s.In == "header":
-			o.Schemes = append(o.Schemes, SecurityScheme{Name: name, Header: s.Name})
-		case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"):
-			o.Schemes = append(o.Schemes, SecurityScheme{Name: name, Header: "Authorization", Bearer: true})
-		default:
-			c.problem("/components/securitySchemes/"+EscapePointer(name), "security scheme %q: only apiKey in header and http bearer are supported", name)
-		}
+}
+
+// scheme compiles one security scheme; ok is false for schemes the mock cannot check.
+func (c *compiler) scheme(at, name string) (SecurityScheme, bool) {
+	var ref *openapi3.SecuritySchemeRef
+	if c.api.Doc.Components != nil {
+		ref = c.api.Doc.Components.SecuritySchemes[name]
+	}
+	if ref == nil || ref.Value == nil {
+		c.problem(at, "security scheme %q is not defined in components.securitySchemes", name)
+		return SecurityScheme{}, false
+	}
+	s := ref.Value
+	where := "/components/securitySchemes/" + EscapePointer(name)
+	switch {
+	case s.Type == "apiKey" && (s.In == "header" || s.In == "query" || s.In == "cookie"):
+		return SecurityScheme{Name: name, In: s.In, Header: s.Name}, true
+	case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"):
+		return SecurityScheme{Name: name, In: "header", Header: "Authorization", Prefix: "Bearer", Bearer: true}, true
+	case s.Type == "http" && strings.EqualFold(s.Scheme, "basic"):
+		return SecurityScheme{Name: name, In: "header", Header: "Authorization", Prefix: "Basic"}, true
+	case s.Type == "oauth2" || s.Type == "openIdConnect":
+		// A token obtained by the flow arrives as a bearer token.
+		c.warn(where, "security scheme %q (%s): the flows are not run; any bearer token is checked as for http bearer", name, s.Type)
+		return SecurityScheme{Name: name, In: "header", Header: "Authorization", Prefix: "Bearer", Bearer: true}, true
+	default:
+		c.warn(where, "security scheme %q: type %q (scheme %q) is not supported; requests are not checked for it", name, s.Type, s.Scheme)
+		return SecurityScheme{}, false
 	}
 }
 

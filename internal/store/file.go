@@ -23,7 +23,7 @@ type File struct {
 }
 
 type logLine struct {
-	Op     string  `json:"op"` // create or reset
+	Op     string  `json:"op"` // create, update, delete or reset
 	API    string  `json:"api,omitempty"`
 	Record *Record `json:"record,omitempty"`
 }
@@ -42,11 +42,11 @@ func OpenFile(path string) (*File, error) {
 		return nil, fmt.Errorf("open state file: %w", err)
 	}
 	s := &File{Memory: mem, f: f, path: path}
-	mem.persist = func(r Record) error {
-		if r.Fixture {
+	mem.persist = func(op string, r Record) error {
+		if r.Fixture && op == "create" {
 			return nil
 		}
-		return s.append(logLine{Op: "create", Record: &r})
+		return s.append(logLine{Op: op, Record: &r})
 	}
 	return s, nil
 }
@@ -74,17 +74,47 @@ func replay(path string, mem *Memory) error {
 		switch {
 		case l.Op == "reset":
 			_ = mem.Reset(l.API)
-		case l.Op == "create" && l.Record != nil:
-			a := mem.api(l.Record.API)
-			encoded, err := encodeRecord(*l.Record)
-			if err != nil {
+		case (l.Op == "create" || l.Op == "update" || l.Op == "delete") && l.Record != nil:
+			if err := apply(mem, l); err != nil {
 				return fmt.Errorf("%s:%d: %v", path, i+1, err)
 			}
-			a.insert(*l.Record, encoded)
 		default:
 			return fmt.Errorf("%s:%d: unknown state entry %q", path, i+1, l.Op)
 		}
 	}
+	return nil
+}
+
+// apply replays one change. An update or delete of a record that is not there (a fixture
+// record, which is never persisted, or one reset since) is skipped.
+func apply(mem *Memory, l logLine) error {
+	rec := *l.Record
+	a := mem.api(rec.API)
+	var s *stored
+	if rec.Key != "" {
+		s = a.index[indexKey(rec.Collection, rec.Key)]
+	}
+	switch {
+	case l.Op == "delete":
+		if s != nil {
+			a.remove(s)
+		}
+		return nil
+	case l.Op == "update" && s != nil:
+		encoded, err := encodeRecord(rec)
+		if err != nil {
+			return err
+		}
+		a.replace(s, rec, encoded)
+		return nil
+	case l.Op == "update":
+		return nil
+	}
+	encoded, err := encodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	a.insert(rec, encoded)
 	return nil
 }
 
@@ -99,8 +129,8 @@ func compact(path string, mem *Memory) error {
 	mem.mu.RLock()
 	for _, a := range mem.apis {
 		a.mu.Lock()
-		for _, encoded := range a.records {
-			rec, err := encoded.decode()
+		for _, s := range a.records {
+			rec, err := s.decode()
 			if err != nil || rec.Fixture {
 				continue
 			}

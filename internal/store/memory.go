@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
+	"strings"
 	"sync"
 )
 
@@ -13,16 +14,17 @@ type Memory struct {
 	mu   sync.RWMutex
 	apis map[string]*apiRecords
 	keep int // payloads kept per API; 0 keeps all
-	// persist, when set, makes a record durable before it becomes visible; it runs under the
+	// persist, when set, makes a change durable before it becomes visible; it runs under the
 	// API's lock, so the log and memory agree on order.
-	persist func(Record) error
+	persist func(op string, rec Record) error
 }
 
 type apiRecords struct {
 	mu sync.Mutex
 	// records are kept as JSON: a created user is a few hundred bytes this way, several
-	// kilobytes as decoded maps, and only the admin listing reads them back.
-	records []encodedRecord
+	// kilobytes as decoded maps, and only reads and the admin listing decode them.
+	records []*stored
+	index   map[string]*stored // collection + "\x00" + key -> record, for records with a key
 	claims  map[claimHash]struct{}
 	groups  map[string]int
 	seq     int64 // highest Seq of a created record
@@ -32,13 +34,23 @@ type apiRecords struct {
 	dropped int // records whose payload was dropped
 }
 
+// stored is one record with what the store needs to undo it: its claims and groups.
+type stored struct {
+	encodedRecord
+	claims   []claimHash
+	groups   []string
+	indexKey string
+}
+
+func indexKey(collection, key string) string { return collection + "\x00" + key }
+
 // NewMemory returns an empty in-memory store that keeps every record.
 func NewMemory() *Memory { return NewMemoryKeeping(0) }
 
 // NewMemoryKeeping returns an empty in-memory store that keeps the payload (body, response)
 // of an API's most recent keep records only; 0 keeps all. Older records still hold their
 // unique keys and count towards limits, so duplicates and limits stay exact while memory
-// stays bounded however long the mock runs.
+// stays bounded however long the mock runs; they can no longer be read, changed or deleted.
 func NewMemoryKeeping(keep int) *Memory {
 	return &Memory{apis: map[string]*apiRecords{}, keep: max(keep, 0)}
 }
@@ -53,11 +65,18 @@ func (m *Memory) api(id string) *apiRecords {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if a = m.apis[id]; a == nil {
-		a = &apiRecords{claims: map[claimHash]struct{}{}, groups: map[string]int{}, low: 1, keep: m.keep,
-			seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+		a = &apiRecords{claims: map[claimHash]struct{}{}, groups: map[string]int{}, index: map[string]*stored{},
+			low: 1, keep: m.keep, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 		m.apis[id] = a
 	}
 	return a
+}
+
+func (m *Memory) save(op string, rec Record) error {
+	if m.persist == nil {
+		return nil
+	}
+	return m.persist(op, rec)
 }
 
 // Create implements Store.
@@ -65,10 +84,6 @@ func (m *Memory) Create(rec Record, limits []Limit, finish Finish) (Record, erro
 	a := m.api(rec.API)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.create(rec, limits, finish, m.persist)
-}
-
-func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, persist func(Record) error) (Record, error) {
 	for _, c := range rec.Claims {
 		if _, taken := a.claims[a.hash(c)]; taken {
 			return Record{}, &ConflictError{Rule: c.Rule}
@@ -84,20 +99,23 @@ func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, persist f
 		rec.Seq = a.low - 1
 	}
 	if finish != nil {
-		resp, err := finish(rec.Seq)
+		resp, key, err := finish(rec.Seq)
 		if err != nil {
 			return Record{}, err
 		}
-		rec.Response = resp
+		rec.Response, rec.Key = resp, key
+	}
+	if rec.Key != "" {
+		if _, taken := a.index[indexKey(rec.Collection, rec.Key)]; taken {
+			return Record{}, &KeyTakenError{Key: rec.Key}
+		}
 	}
 	encoded, err := encodeRecord(rec)
 	if err != nil {
 		return Record{}, err
 	}
-	if persist != nil {
-		if err := persist(rec); err != nil {
-			return Record{}, err
-		}
+	if err := m.save("create", rec); err != nil {
+		return Record{}, err
 	}
 	a.insert(rec, encoded)
 	return rec, nil
@@ -107,21 +125,173 @@ func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, persist f
 func (a *apiRecords) insert(rec Record, encoded encodedRecord) {
 	a.seq = max(a.seq, rec.Seq)
 	a.low = min(a.low, rec.Seq)
+	s := &stored{encodedRecord: encoded, groups: rec.Groups}
 	for _, c := range rec.Claims {
-		a.claims[a.hash(c)] = struct{}{}
+		h := a.hash(c)
+		a.claims[h] = struct{}{}
+		s.claims = append(s.claims, h)
 	}
 	for _, g := range rec.Groups {
 		a.groups[g]++
 	}
-	a.records = append(a.records, encoded)
+	if rec.Key != "" {
+		s.indexKey = indexKey(rec.Collection, rec.Key)
+		a.index[s.indexKey] = s
+	}
+	a.records = append(a.records, s)
 	if a.keep > 0 && len(a.records) > a.keep {
 		n := len(a.records) - a.keep
 		a.dropped += n
+		for _, old := range a.records[:n] {
+			if old.indexKey != "" && a.index[old.indexKey] == old {
+				delete(a.index, old.indexKey)
+			}
+		}
 		// Slicing from the front leaves less capacity each time; the append that runs out
 		// copies the kept records into a new array and the old one is freed.
 		clear(a.records[:n])
 		a.records = a.records[n:]
 	}
+}
+
+// replace puts rec in place of s: its claims and groups move with it.
+func (a *apiRecords) replace(s *stored, rec Record, encoded encodedRecord) {
+	for _, h := range s.claims {
+		delete(a.claims, h)
+	}
+	for _, g := range s.groups {
+		a.groups[g]--
+	}
+	s.encodedRecord, s.claims, s.groups = encoded, nil, rec.Groups
+	for _, c := range rec.Claims {
+		h := a.hash(c)
+		a.claims[h] = struct{}{}
+		s.claims = append(s.claims, h)
+	}
+	for _, g := range rec.Groups {
+		a.groups[g]++
+	}
+}
+
+// remove forgets s and frees its claims and groups.
+func (a *apiRecords) remove(s *stored) {
+	for _, h := range s.claims {
+		delete(a.claims, h)
+	}
+	for _, g := range s.groups {
+		if a.groups[g]--; a.groups[g] <= 0 {
+			delete(a.groups, g)
+		}
+	}
+	if s.indexKey != "" && a.index[s.indexKey] == s {
+		delete(a.index, s.indexKey)
+	}
+	for i, r := range a.records {
+		if r == s {
+			a.records = append(a.records[:i], a.records[i+1:]...)
+			a.records = a.records[:len(a.records):len(a.records)]
+			break
+		}
+	}
+}
+
+// Get implements Store.
+func (m *Memory) Get(api, collection, key string) (Record, error) {
+	a := m.api(api)
+	a.mu.Lock()
+	s := a.index[indexKey(collection, key)]
+	a.mu.Unlock()
+	if s == nil {
+		return Record{}, ErrNotFound
+	}
+	return s.decode()
+}
+
+// List implements Store.
+func (m *Memory) List(api, collection string, offset, limit int) ([]Record, int, error) {
+	a := m.api(api)
+	a.mu.Lock()
+	var page []encodedRecord
+	total := 0
+	for _, s := range a.records {
+		if s.indexKey == "" || !strings.HasPrefix(s.indexKey, collection+"\x00") {
+			continue
+		}
+		if total >= offset && (limit < 0 || len(page) < limit) {
+			page = append(page, s.encodedRecord)
+		}
+		total++
+	}
+	a.mu.Unlock()
+	out := make([]Record, 0, len(page))
+	for _, e := range page {
+		rec, err := e.decode()
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, rec)
+	}
+	return out, total, nil
+}
+
+// Update implements Store.
+func (m *Memory) Update(api, collection, key string, change Change) (Record, error) {
+	a := m.api(api)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.index[indexKey(collection, key)]
+	if s == nil {
+		return Record{}, ErrNotFound
+	}
+	old, err := s.decode()
+	if err != nil {
+		return Record{}, err
+	}
+	rec, err := change(old)
+	if err != nil {
+		return Record{}, err
+	}
+	rec.API, rec.Seq, rec.Seeded, rec.Fixture = old.API, old.Seq, old.Seeded, old.Fixture
+	rec.Collection, rec.Key, rec.CreatedAt = old.Collection, old.Key, old.CreatedAt
+	own := map[claimHash]bool{}
+	for _, h := range s.claims {
+		own[h] = true
+	}
+	for _, c := range rec.Claims {
+		h := a.hash(c)
+		if _, taken := a.claims[h]; taken && !own[h] {
+			return Record{}, &ConflictError{Rule: c.Rule}
+		}
+	}
+	encoded, err := encodeRecord(rec)
+	if err != nil {
+		return Record{}, err
+	}
+	if err := m.save("update", rec); err != nil {
+		return Record{}, err
+	}
+	a.replace(s, rec, encoded)
+	return rec, nil
+}
+
+// Delete implements Store.
+func (m *Memory) Delete(api, collection, key string) (Record, error) {
+	a := m.api(api)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.index[indexKey(collection, key)]
+	if s == nil {
+		return Record{}, ErrNotFound
+	}
+	rec, err := s.decode()
+	if err != nil {
+		return Record{}, err
+	}
+	if err := m.save("delete", rec); err != nil {
+		return Record{}, err
+	}
+	a.remove(s)
+	return rec, nil
 }
 
 // claimHash is a claim reduced to 128 bits: a million unique keys take about 20 MB less
@@ -146,7 +316,10 @@ func (m *Memory) Dropped(api string) int {
 func (m *Memory) Records(api string) []Record {
 	a := m.api(api)
 	a.mu.Lock()
-	encoded := append([]encodedRecord(nil), a.records...)
+	encoded := make([]encodedRecord, len(a.records))
+	for i, s := range a.records {
+		encoded[i] = s.encodedRecord
+	}
 	a.mu.Unlock()
 	out := make([]Record, 0, len(encoded))
 	for _, e := range encoded {

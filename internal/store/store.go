@@ -18,6 +18,11 @@ type Record struct {
 	// documents show for the first create.
 	Seq    int64 `json:"seq"`
 	Seeded bool  `json:"seeded,omitempty"`
+	// Collection is the concrete path of the collection the record belongs to
+	// ("/users/42/widgets"), and Key what names it there (the path parameter of its item
+	// path); a record without a key cannot be read, replaced or deleted.
+	Collection string `json:"collection,omitempty"`
+	Key        string `json:"key,omitempty"`
 	// Fixture records come from the fixture files at every start; they are never persisted.
 	Fixture   bool      `json:"fixture,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
@@ -63,14 +68,38 @@ func (e *LimitError) Error() string {
 // ErrNoAPI is returned for an API the store does not know.
 var ErrNoAPI = errors.New("unknown api")
 
-// Finish builds the response of a record once its sequence number is known; it runs inside
-// Create's critical section, so it must be quick and must not call the store.
-type Finish func(seq int64) (any, error)
+// ErrNotFound is returned when no record has the key in the collection.
+var ErrNotFound = errors.New("no such record")
+
+// KeyTakenError is returned when a created record's key names another record already.
+type KeyTakenError struct{ Key string }
+
+func (e *KeyTakenError) Error() string { return fmt.Sprintf("a record with key %q exists already", e.Key) }
+
+// Finish builds the response of a record once its sequence number is known, and returns it
+// with the record's key ("" for none); it runs inside Create's critical section, so it must
+// be quick and must not call the store.
+type Finish func(seq int64) (response any, key string, err error)
+
+// Change turns a stored record into its new version (claims, groups, body and response
+// recomputed); it runs inside the critical section, so it must be quick and must not call
+// the store. The store keeps Seq, Key, Collection and CreatedAt.
+type Change func(old Record) (Record, error)
 
 // Store holds records per API.
 type Store interface {
 	// Create inserts rec if none of its claims is taken and no limit is reached, atomically.
 	Create(rec Record, limits []Limit, finish Finish) (Record, error)
+	// Get returns the record with key in collection, or ErrNotFound.
+	Get(api, collection, key string) (Record, error)
+	// List returns the collection's records, oldest first, from offset, at most limit of them
+	// (limit < 0: all), and how many the collection holds.
+	List(api, collection string, offset, limit int) ([]Record, int, error)
+	// Update replaces the record with key by change(record), atomically; the new version's
+	// claims must be free or held by the record itself.
+	Update(api, collection, key string, change Change) (Record, error)
+	// Delete forgets the record with key and frees its claims and its place in limits.
+	Delete(api, collection, key string) (Record, error)
 	// Records returns the API's records, oldest first.
 	Records(api string) []Record
 	// Reset forgets the records of one API, or of all when api is "".
