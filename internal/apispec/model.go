@@ -43,7 +43,7 @@ type ErrorShape struct {
 	// details, application/problem+json.
 	Standard bool `json:"-"`
 	// Order is the documented key order of Body; KindOrder that of each kind's own body.
-	Order     *render.Order         `json:"-"`
+	Order     *render.Order          `json:"-"`
 	KindOrder map[Kind]*render.Order `json:"-"`
 }
 
@@ -119,8 +119,8 @@ type Operation struct {
 	// Creator is the create operation of the collection, for the other behaviours.
 	Creator *Operation
 
-	orders map[string]*render.Order // "status/example" -> key order; "status" -> schema order
-	Extensions  map[string]any   // the raw x-usermock object, for lint
+	orders      map[string]*render.Order // "status/example" -> key order; "status" -> schema order
+	Extensions  map[string]any           // the raw x-usermock object, for lint
 	RequestBody *openapi3.RequestBody
 	// Route is the operation as kin-openapi's openapi3filter validates it, built once.
 	Route *routers.Route

@@ -74,7 +74,9 @@ var ErrNotFound = errors.New("no such record")
 // KeyTakenError is returned when a created record's key names another record already.
 type KeyTakenError struct{ Key string }
 
-func (e *KeyTakenError) Error() string { return fmt.Sprintf("a record with key %q exists already", e.Key) }
+func (e *KeyTakenError) Error() string {
+	return fmt.Sprintf("a record with key %q exists already", e.Key)
+}
 
 // Finish builds the response of a record once its sequence number is known, and returns it
 // with the record's key ("" for none); it runs inside Create's critical section, so it must
