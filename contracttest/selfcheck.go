@@ -29,29 +29,9 @@ func newSelfChecker(api *apispec.API, op *apispec.Operation) *selfChecker {
 	c.opts = &openapi3filter.Options{
 		MultiError:              true,
 		SkipSettingDefaults:     true,
-		AuthenticationFunc:      c.authenticate,
 		SchemaValidationOptions: api.Doc.GetSchemaValidationOptions(),
 	}
 	return c
-}
-
-// authenticate accepts any present, well-formed credential: the spec says where credentials
-// go, not which ones are valid.
-func (c *selfChecker) authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	for _, s := range c.op.Schemes {
-		if s.Name != in.SecuritySchemeName {
-			continue
-		}
-		v := in.RequestValidationInput.Request.Header.Get(s.Header)
-		if v == "" {
-			return fmt.Errorf("%s header missing", s.Header)
-		}
-		if s.Bearer && !strings.HasPrefix(v, "Bearer ") {
-			return fmt.Errorf("%s header is not a Bearer token", s.Header)
-		}
-		return nil
-	}
-	return nil
 }
 
 func (c *selfChecker) validate(r *Request) error {
@@ -73,6 +53,15 @@ func (c *selfChecker) validateSchema(r *Request) error {
 		if _, ok := c.op.MediaType[mt]; ok {
 			req.Header.Set("Content-Type", "application/json")
 		}
+	}
+	// The mock's own authenticator: any present, well-formed credential meets the spec, which
+	// says where credentials go, not which ones are valid.
+	if auth := c.op.Authenticate(req); !auth.Met {
+		var parts []string
+		for _, p := range auth.Problems {
+			parts = append(parts, strings.TrimSpace(p.Field+" "+p.Reason))
+		}
+		return fmt.Errorf("security: %s", strings.Join(parts, "; "))
 	}
 	in := &openapi3filter.RequestValidationInput{Request: req, Route: c.op.Route, PathParams: c.pathParams, Options: c.opts}
 	return openapi3filter.ValidateRequest(context.Background(), in)

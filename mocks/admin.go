@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/fixture"
 	"github.com/usermock/usermock/internal/store"
 )
@@ -215,7 +216,7 @@ func (s *Server) seedFixtures(id string) error {
 func (a *apiState) seed(rec fixture.Record, validate, fromFixtures bool) (store.Record, error) {
 	var o *opState
 	for _, op := range a.ops {
-		if rec.Operation == "" || op.op.ID == rec.Operation {
+		if (rec.Operation == "" && op.op.Behaviour == apispec.BehaviourCreate) || op.op.ID == rec.Operation {
 			o = op
 			break
 		}
@@ -232,11 +233,14 @@ func (a *apiState) seed(rec fixture.Record, validate, fromFixtures bool) (store.
 	if cred == nil {
 		cred = map[string]any{}
 	}
-	ctx := evalContext{"body": body, "header": header, "credential": cred}
+	ctx := evalContext{"body": body, "header": header, "credential": cred, "path": map[string]any{}, "query": map[string]any{}}
 	if validate {
-		if ps := o.bodyProblems(body, true); len(ps) > 0 {
-			f := &failure{problems: ps}
-			return store.Record{}, fmt.Errorf("body does not match the request schema: %s", f.message())
+		if check := o.recordCheck(); check != nil {
+			if ps := check.problems(body, o.schemaOpts); len(ps) > 0 {
+				f := &failure{problems: ps}
+				return store.Record{}, fmt.Errorf("body does not match the request schema: %s", f.message())
+			}
+			check.applyDefaults(body)
 		}
 	}
 	for _, r := range o.op.Rules {
@@ -246,12 +250,17 @@ func (a *apiState) seed(rec fixture.Record, validate, fromFixtures bool) (store.
 			}
 		}
 	}
-	claims, _, groups := o.storeClaims(ctx)
-	base, err := o.baseResponse(o.op.Success, "documented", false)
-	if err != nil {
-		return store.Record{}, err
+	claims, _, groups := o.storeClaims(o.op.Rules, ctx)
+	t, ok := o.template(o.op.Success, "")
+	if !ok {
+		return store.Record{}, fmt.Errorf("operation %s documents no success response", o.op.ID)
 	}
 	return a.srv.store.Create(store.Record{API: a.api.ID, Operation: o.op.ID, CreatedAt: a.srv.gen.now().UTC(),
-		Body: body, Header: header, Credential: cred, Claims: claims, Groups: groups, Seeded: true, Fixture: fromFixtures}, nil,
-		func(seq int64) (any, string, error) { return a.srv.gen.applyEcho(base, o.op.Echo, ctx, seq), "", nil })
+		Body: body, Header: header, Credential: cred, Claims: claims, Groups: groups, Seeded: true, Fixture: fromFixtures,
+		Collection: trimPath(o.op.Path)}, nil,
+		func(seq int64) (any, string, error) {
+			values, present := o.slots(ctx, seq, nil)
+			b, key := o.render(t, values, present)
+			return json.RawMessage(b), key, nil
+		})
 }

@@ -2,7 +2,6 @@ package mocks
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -24,24 +23,32 @@ type apiState struct {
 
 func newAPIState(s *Server, api *apispec.API, set *fixture.Set) (*apiState, error) {
 	a := &apiState{srv: s, api: api, router: mux.NewRouter()}
+	byOp := map[*apispec.Operation]*opState{}
 	for _, op := range api.Ops {
 		o, err := newOpState(a, op, set, s.auth)
 		if err != nil {
 			return nil, err
 		}
 		a.ops = append(a.ops, o)
+		byOp[op] = o
 		a.router.Handle(op.Path, o).Methods(op.Method)
+	}
+	for _, o := range a.ops {
+		o.creator = byOp[o.op.Creator]
+		if o.op.Behaviour == apispec.BehaviourCreate {
+			o.creator = o
+		}
 	}
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeFrom(r.Context())
-		a.writeFailure(w, x, fail(apispec.KindNotFound, "", "no endpoint matches %s; documented: %s", r.URL.Path, a.pathList()))
+		a.writeFailure(w, r, x, fail(apispec.KindNotFound, "", "no endpoint matches %s; documented: %s", r.URL.Path, a.pathList()))
 	})
 	a.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeFrom(r.Context())
 		allow := a.allowed(r)
 		f := fail(apispec.KindMethodNotAllowed, "", "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", "))
 		f.allow = allow
-		a.writeFailure(w, x, f)
+		a.writeFailure(w, r, x, f)
 	})
 	return a, nil
 }
@@ -70,33 +77,31 @@ func (a *apiState) allowed(r *http.Request) []string {
 }
 
 // writeFailure answers f in the API's own error shape. Every error of every API goes through
-// here.
-func (a *apiState) writeFailure(w http.ResponseWriter, x *exchange, f *failure) {
+// here. The content type is the one the operation documents for the status, else
+// application/problem+json for RFC 9457 problem details, else application/json.
+func (a *apiState) writeFailure(w http.ResponseWriter, r *http.Request, x *exchange, f *failure) {
 	out := renderFailure(a.api, f)
 	if len(f.allow) > 0 {
 		w.Header().Set("Allow", strings.Join(f.allow, ", "))
 	}
 	x.problems = f.problems
 	x.cause = f.cause
-	a.writeJSON(w, x, out.status, out.body, fmt.Sprintf("%d %s: %s", out.status, f.kind, f.message()))
-}
-
-func (a *apiState) writeJSON(w http.ResponseWriter, x *exchange, status int, body any, decision string) {
-	b, isRaw := body.(json.RawMessage)
-	var err error
-	if !isRaw {
-		b, err = json.Marshal(body)
+	fallback := "application/json"
+	if a.api.Errors.Standard {
+		fallback = "application/problem+json"
 	}
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{}`)
-		decision = "500: response could not be encoded: " + err.Error()
+	mt := ""
+	if x.o != nil && r != nil {
+		mt = negotiate(r.Header.Get("Accept"), x.o.op.ResponseTypes[out.status])
 	}
-	x.status, x.decision = status, decision
+	msgs, _ := out.vars["message"].(string)
+	decision := fmt.Sprintf("%d %s: %s", out.status, f.kind, msgs)
+	x.status, x.decision = out.status, decision
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Type", contentType(mt, fallback))
 	h.Set(DecisionHeader, headerSafe(decision))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	w.WriteHeader(out.status)
+	_, _ = w.Write(encodeJSON(out.body, out.order))
 }
 
 // DecisionHeader explains every response: which status and example were chosen and why, or

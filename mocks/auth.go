@@ -1,12 +1,9 @@
 package mocks
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
-
-	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/fixture"
@@ -86,58 +83,37 @@ func copyMap(m map[string]any) map[string]any {
 	return out
 }
 
-// authResult carries the credential attributes out of kin-openapi's AuthenticationFunc.
-type authResult struct {
-	attributes map[string]any
-	problems   []problem
-}
-
-type authKey struct{}
-
-// authenticate is the AuthenticationFunc given to openapi3filter: it checks that each
-// security scheme's header is present and well formed, then consults the fixtures.
-func (o *opState) authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
-	res, _ := ctx.Value(authKey{}).(*authResult)
-	var scheme *apispec.SecurityScheme
-	for i := range o.op.Schemes {
-		if o.op.Schemes[i].Name == in.SecuritySchemeName {
-			scheme = &o.op.Schemes[i]
+// authenticate checks the request against the operation's security alternatives (one
+// authenticator, shared with the contract tests' self-check), then asks the fixtures about
+// each credential presented: a rejected one is refused with its reason; a known one brings
+// its attributes.
+func (o *opState) authenticate(r *http.Request) (map[string]any, *failure) {
+	auth := o.op.Authenticate(r)
+	if !auth.Met {
+		f := &failure{kind: apispec.KindUnauthorized}
+		for _, p := range auth.Problems {
+			f.problems = append(f.problems, problem{Field: p.Field, Reason: p.Reason, Keyword: "security"})
+		}
+		return nil, f
+	}
+	var attrs map[string]any
+	for _, c := range auth.Credentials {
+		field := c.Scheme.Header + " header"
+		if c.Scheme.In != "header" {
+			field = c.Scheme.Header + " " + c.Scheme.In
+		}
+		a, err := o.creds.resolve(o.creds.byHeader[c.Scheme.Name][c.Value], "this "+field+" value")
+		if err != nil {
+			return nil, &failure{kind: apispec.KindUnauthorized, problems: []problem{{Field: field, Reason: err.Error(), Keyword: "security"}}}
+		}
+		for k, v := range a {
+			if attrs == nil {
+				attrs = map[string]any{}
+			}
+			attrs[k] = v
 		}
 	}
-	if scheme == nil {
-		return fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName)
-	}
-	field := scheme.Header + " header"
-	value := in.RequestValidationInput.Request.Header.Get(scheme.Header)
-	if value == "" {
-		err := fmt.Errorf("is required")
-		if scheme.Bearer {
-			err = fmt.Errorf("is required: send \"Authorization: Bearer <token>\"")
-		}
-		res.problems = append(res.problems, problem{Field: field, Reason: err.Error()})
-		return err
-	}
-	if scheme.Bearer {
-		token, ok := cutPrefixFold(value, "Bearer ")
-		if !ok || strings.TrimSpace(token) == "" {
-			err := fmt.Errorf("must be \"Bearer <token>\"")
-			res.problems = append(res.problems, problem{Field: field, Reason: err.Error()})
-			return err
-		}
-		value = strings.TrimSpace(token)
-	}
-	attrs, err := o.creds.resolve(o.creds.byHeader[scheme.Name][value], "this "+scheme.Header+" value")
-	if err != nil {
-		res.problems = append(res.problems, problem{Field: field, Reason: err.Error()})
-		return err
-	}
-	for k, v := range attrs {
-		if res.attributes == nil {
-			res.attributes = map[string]any{}
-		}
-		res.attributes[k] = v
-	}
-	return nil
+	return attrs, nil
 }
 
 // bodyCredential checks credentials carried in the JSON body (superfy's deviceID + token).

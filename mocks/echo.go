@@ -3,14 +3,12 @@ package mocks
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
 
 	"github.com/usermock/usermock/internal/apispec"
-	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // generator makes up ids, serials and timestamps. It is seeded, and its faker is shared
@@ -62,60 +60,4 @@ func (g *generator) resolve(src *apispec.Source, ctx evalContext, seq int64) (an
 		return g.resolve(src.Fallback, ctx, seq)
 	}
 	return nil, false
-}
-
-// applyEcho fills the response from the request. A source that names nothing leaves the
-// documented example value in place.
-func (g *generator) applyEcho(resp any, echo []apispec.EchoEntry, ctx evalContext, seq int64) any {
-	for i := range echo {
-		e := &echo[i]
-		v, ok := g.resolve(&e.Source, ctx, seq)
-		if !ok {
-			continue
-		}
-		if e.Pointer == "" {
-			resp = jsonvalue.Copy(v)
-			continue
-		}
-		setPointer(resp, e.Pointer, jsonvalue.Copy(v))
-	}
-	return resp
-}
-
-// setPointer sets the value at a JSON pointer, creating objects along the way.
-func setPointer(doc any, pointer string, v any) {
-	tokens := strings.Split(pointer[1:], "/")
-	cur := doc
-	for i, raw := range tokens {
-		tok := raw
-		if strings.Contains(raw, "~") {
-			tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(raw)
-		}
-		last := i == len(tokens)-1
-		switch c := cur.(type) {
-		case map[string]any:
-			if last {
-				c[tok] = v
-				return
-			}
-			next, ok := c[tok]
-			if !ok || next == nil {
-				next = map[string]any{}
-				c[tok] = next
-			}
-			cur = next
-		case []any:
-			n, err := strconv.Atoi(tok)
-			if err != nil || n < 0 || n >= len(c) {
-				return
-			}
-			if last {
-				c[n] = v
-				return
-			}
-			cur = c[n]
-		default:
-			return
-		}
-	}
 }

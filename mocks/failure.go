@@ -6,12 +6,17 @@ import (
 	"strings"
 
 	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/render"
 )
 
 // problem is one reason a request is refused, named by field.
 type problem struct {
 	Field  string `json:"field,omitempty"` // "email", "general.birthDate", "x-account-id header"
 	Reason string `json:"reason"`
+	// Keyword is what failed: a schema keyword ("required", "pattern"), "rule" or "security";
+	// a spec's errors.problems words problems by it. Value is the offending value, if any.
+	Keyword string `json:"-"`
+	Value   any    `json:"-"`
 }
 
 func (p problem) String() string {
@@ -49,6 +54,32 @@ type rendered struct {
 	status int
 	body   any
 	vars   map[string]any
+	order  *render.Order
+}
+
+// wording is one problem in the API's words: the spec's errors.problems template for its
+// keyword, or "field: reason".
+func wording(api *apispec.API, p problem) string {
+	t := api.Errors.ProblemTemplate(p.Keyword)
+	if t == "" {
+		return p.String()
+	}
+	return expand(t, func(name string) (string, bool) {
+		switch name {
+		case "field":
+			return p.Field, true
+		case "reason":
+			return p.Reason, true
+		case "keyword":
+			return p.Keyword, true
+		case "value":
+			if p.Value == nil {
+				return "", true
+			}
+			return display(p.Value), true
+		}
+		return "", false
+	})
 }
 
 // renderFailure builds the API's error body for f from the spec's template. It is the one
@@ -56,9 +87,15 @@ type rendered struct {
 func renderFailure(api *apispec.API, f *failure) rendered {
 	ks := api.Errors.Kind(f.kind)
 	messages := make([]string, len(f.problems))
+	list := make([]any, len(f.problems))
 	modelState := map[string]any{}
 	for i, p := range f.problems {
-		messages[i] = p.String()
+		messages[i] = wording(api, p)
+		item := map[string]any{"reason": p.Reason}
+		if p.Field != "" {
+			item["field"] = p.Field
+		}
+		list[i] = item
 		key := strings.TrimSuffix(api.Errors.FieldPrefix, ".")
 		if p.Field != "" {
 			key = api.Errors.FieldPrefix + p.Field
@@ -66,12 +103,18 @@ func renderFailure(api *apispec.API, f *failure) rendered {
 		list, _ := modelState[key].([]string)
 		modelState[key] = append(list, p.Reason)
 	}
+	first := ""
+	if len(messages) > 0 {
+		first = messages[0]
+	}
 	vars := map[string]any{
 		"status":     ks.Status,
 		"reason":     http.StatusText(ks.Status),
-		"message":    f.message(),
+		"message":    strings.Join(messages, "; "),
 		"messages":   messages,
 		"modelState": modelState,
+		"first":      first,
+		"problems":   list,
 	}
 	for k, v := range ks.Vars {
 		vars[k] = v
@@ -81,7 +124,7 @@ func renderFailure(api *apispec.API, f *failure) rendered {
 			vars[k] = v
 		}
 	}
-	return rendered{status: ks.Status, body: fillTemplate(ks.Body, vars), vars: vars}
+	return rendered{status: ks.Status, body: fillTemplate(ks.Body, vars), vars: vars, order: ks.Order}
 }
 
 // fillTemplate replaces ${name} in the strings of a JSON template. A string that is exactly

@@ -1,47 +1,50 @@
 package mocks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/gorilla/mux"
 
 	"github.com/usermock/usermock/internal/apispec"
-	"github.com/usermock/usermock/internal/fake"
 	"github.com/usermock/usermock/internal/fixture"
-	"github.com/usermock/usermock/internal/jsonvalue"
-	"github.com/usermock/usermock/internal/store"
 )
 
 // opState is one operation with everything derived from the spec at start-up.
 type opState struct {
 	api         *apiState
 	op          *apispec.Operation
+	creator     *opState // the create of the collection, for the other behaviours
 	creds       *credentials
 	collections map[string]map[string]any // lookup rule id -> key -> item
-	success     any                       // the default success example, decoded once as from JSON
+	templates   map[string]*responseTemplate
+	bodies      map[string]*bodyCheck // spec media type -> how its body is checked
 	schemaOpts  []openapi3.SchemaValidationOption
 	filterOpts  *openapi3filter.Options
-	// The request schema split in two: kin-openapi stops at a failed top-level anyOf, so the
-	// structure and the conditional requirements are checked separately and all problems kept.
-	bodySchema, anyOfSchema *openapi3.Schema
+	hasParams   bool
+	paging      paging
+}
+
+// bodyCheck is a request schema split in two: kin-openapi stops at a failed top-level anyOf,
+// so the structure and the conditional requirements are checked separately and all problems
+// kept.
+type bodyCheck struct {
+	structural, anyOf *openapi3.Schema
 	// anyOfKeys, when set, are the only body fields the anyOf branches read: the anyOf check
 	// then sees just those, since kin-openapi deep-copies the value for every branch.
 	anyOfKeys []string
+	defaults  []defaultValue
 }
 
 func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthMode) (*opState, error) {
-	o := &opState{api: a, op: op, collections: map[string]map[string]any{}}
+	o := &opState{api: a, op: op, collections: map[string]map[string]any{}, bodies: map[string]*bodyCheck{}}
 	var bodyFields []string
 	if op.Credentials != nil {
 		bodyFields = op.Credentials.Fields
@@ -60,42 +63,45 @@ func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthM
 		}
 		o.collections[r.ID] = index
 	}
-	name := "documented"
-	if !op.HasExample(op.Success, name) && len(op.Examples[op.Success]) > 0 {
-		name = op.Examples[op.Success][0]
-	}
-	if v, ok := op.ExampleValue(op.Success, name); ok {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("encode success example of %s: %w", op.ID, err)
-		}
-		if err := json.Unmarshal(b, &o.success); err != nil {
-			return nil, fmt.Errorf("decode success example of %s: %w", op.ID, err)
-		}
-	}
-	if s := op.RequestSchema(); s != nil {
-		structural := *s
-		structural.AnyOf = nil
-		o.bodySchema = &structural
-		if len(s.AnyOf) > 0 {
-			o.anyOfSchema = &openapi3.Schema{AnyOf: s.AnyOf}
-			o.anyOfKeys = branchKeys(s.AnyOf)
+	if op.RequestBody != nil {
+		for key, mt := range op.RequestBody.Content {
+			if mt.Schema == nil || mt.Schema.Value == nil {
+				continue
+			}
+			o.bodies[key] = newBodyCheck(mt.Schema.Value)
 		}
 	}
 	o.schemaOpts = append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsRequest()},
 		a.api.Doc.GetSchemaValidationOptions()...)
 	o.filterOpts = &openapi3filter.Options{
-		ExcludeRequestBody:      true, // the body is validated by validateBody, with defaults applied to our copy
+		ExcludeRequestBody:      true, // the body is validated by bodyProblems, per media type
 		MultiError:              true,
-		AuthenticationFunc:      o.authenticate,
+		SkipSettingDefaults:     true,
 		SchemaValidationOptions: a.api.Doc.GetSchemaValidationOptions(),
 	}
+	o.hasParams = len(op.Op.Parameters) > 0 || len(op.PathItem.Parameters) > 0
+	o.paging = newPaging(op)
+	if err := o.compileTemplates(); err != nil {
+		return nil, err
+	}
 	return o, nil
+}
+
+func newBodyCheck(s *openapi3.Schema) *bodyCheck {
+	structural := *s
+	structural.AnyOf = nil
+	b := &bodyCheck{structural: &structural, defaults: collectDefaults(s, nil, 0)}
+	if len(s.AnyOf) > 0 {
+		b.anyOf = &openapi3.Schema{AnyOf: s.AnyOf}
+		b.anyOfKeys = branchKeys(s.AnyOf)
+	}
+	return b
 }
 
 // exchange is what one request learned, for the response header, the journal and the log.
 type exchange struct {
 	api, op  string
+	o        *opState // the operation, once routed
 	status   int
 	decision string
 	problems []problem
@@ -103,34 +109,181 @@ type exchange struct {
 	cause    error
 }
 
+// request is a request that passed the checks, with what the behaviours read.
+type request struct {
+	r    *http.Request
+	body requestBody
+	ctx  evalContext
+	vars map[string]string
+}
+
 func (o *opState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := exchangeFrom(r.Context())
-	x.op = o.op.ID
+	x.op, x.o = o.op.ID, o
 	pref, err := parsePreference(r)
 	if err != nil {
-		o.api.writeFailure(w, x, fail(apispec.KindValidation, "", "%v", err))
+		o.api.writeFailure(w, r, x, fail(apispec.KindValidation, "", "%v", err))
 		return
 	}
 	if pref.Code != 0 && !o.op.Documents(pref.Code) {
-		o.api.writeFailure(w, x, fail(apispec.KindValidation, "", "Prefer code=%d is not documented for %s %s; documented: %s",
+		o.api.writeFailure(w, r, x, fail(apispec.KindValidation, "", "Prefer code=%d is not documented for %s %s; documented: %s",
 			pref.Code, o.op.Method, o.op.Path, joinInts(o.op.Statuses)))
 		return
 	}
 	if forced, ok, f := o.forcedExample(pref); f != nil {
-		o.api.writeFailure(w, x, f)
+		o.api.writeFailure(w, r, x, f)
 		return
 	} else if ok {
 		x.valid = true
-		o.api.writeJSON(w, x, forced.status, forced.body, fmt.Sprintf("%d example=%s, forced by %s", forced.status, forced.name, pref))
+		body := encodeJSON(forced.body, o.op.Order(forced.status, forced.name))
+		o.write(w, r, x, forced.status, body, fmt.Sprintf("%d example=%s, forced by %s", forced.status, forced.name, pref))
 		return
 	}
-	status, body, decision, f := o.create(r, pref)
+	req, f := o.prepare(r)
 	if f != nil {
-		o.api.writeFailure(w, x, f)
+		o.api.writeFailure(w, r, x, f)
 		return
+	}
+	var res result
+	switch o.op.Behaviour {
+	case apispec.BehaviourCreate:
+		res, f = o.create(req, pref)
+	case apispec.BehaviourRead:
+		res, f = o.read(req)
+	case apispec.BehaviourList:
+		res, f = o.list(req)
+	case apispec.BehaviourReplace, apispec.BehaviourUpdate:
+		res, f = o.change(req)
+	case apispec.BehaviourDelete:
+		res, f = o.remove(req)
+	default:
+		res, f = o.respond(req, pref)
+	}
+	if f != nil {
+		o.api.writeFailure(w, r, x, f)
+		return
+	}
+	if res.status == 0 {
+		res.status = o.op.Success
+	}
+	why := "the documented success for a valid request"
+	if p := pref.String(); p != "" {
+		why = "chosen by " + p
 	}
 	x.valid = true
-	o.api.writeJSON(w, x, status, body, decision)
+	o.write(w, r, x, res.status, res.body, fmt.Sprintf("%d %s, %s", res.status, res.what, why))
+}
+
+// result is what a behaviour answers.
+type result struct {
+	status int
+	body   []byte
+	what   string // for the decision: "example=documented", "read user 42", ...
+}
+
+// prepare runs every check of the request: body, Accept, credentials, parameters, body
+// schema and rules; all problems found at once.
+func (o *opState) prepare(r *http.Request) (*request, *failure) {
+	body, f := o.readBody(r)
+	if f != nil {
+		return nil, f
+	}
+	if f := o.checkAccept(r); f != nil {
+		return nil, f
+	}
+	vars := mux.Vars(r)
+	ctx := evalContext{"body": body.value, "header": headerMap(r.Header), "credential": map[string]any{},
+		"path": stringMap(vars), "query": queryMap(r)}
+	if o.op.Credentials != nil {
+		attrs, f := o.bodyCredential(body.value)
+		if f != nil {
+			return nil, f
+		}
+		ctx["credential"] = attrs
+	}
+	attrs, f := o.authenticate(r)
+	if f != nil {
+		return nil, f
+	}
+	for k, v := range attrs {
+		ctx["credential"].(map[string]any)[k] = v
+	}
+	var problems []problem
+	if o.hasParams {
+		problems = o.paramProblems(r, vars)
+	}
+	check := o.bodies[body.mediaType]
+	if body.present && check != nil {
+		check.emptyDefaults(body.value)
+		problems = append(problems, check.problems(body.value, o.schemaOpts)...)
+	}
+	rules := o.op.Rules
+	if o.creator != nil && o.creator != o && (o.op.Behaviour == apispec.BehaviourReplace) {
+		rules = append(append([]*apispec.Rule(nil), o.creator.op.Rules...), rules...)
+	}
+	ruleFailure := o.checkRules(rules, ctx)
+	if len(problems) > 0 {
+		if ruleFailure != nil && ruleFailure.kind == apispec.KindValidation {
+			problems = append(problems, notAlreadyReported(ruleFailure.problems, problems)...)
+		}
+		return nil, &failure{kind: apispec.KindValidation, problems: problems}
+	}
+	if ruleFailure != nil {
+		return nil, ruleFailure
+	}
+	if body.present && check != nil {
+		check.applyDefaults(body.value)
+	}
+	return &request{r: r, body: body, ctx: ctx, vars: vars}, nil
+}
+
+// notAlreadyReported keeps the rule problems about fields the schema problems do not name.
+func notAlreadyReported(rule, schema []problem) []problem {
+	named := map[string]bool{}
+	for _, p := range schema {
+		named[p.Field] = true
+	}
+	var out []problem
+	for _, p := range rule {
+		if !named[p.Field] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// paramProblems validates path, query, header and cookie parameters with kin-openapi.
+func (o *opState) paramProblems(r *http.Request, vars map[string]string) []problem {
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: vars, Route: o.op.Route, Options: o.filterOpts}
+	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+		return schemaProblems(err, "")
+	}
+	return nil
+}
+
+// problems validates a body against its schema, structure and conditional requirements
+// separately so that every problem is reported.
+func (b *bodyCheck) problems(body any, opts []openapi3.SchemaValidationOption) []problem {
+	var problems []problem
+	if err := b.structural.VisitJSON(body, opts...); err != nil {
+		problems = append(problems, schemaProblems(err, "")...)
+	}
+	if b.anyOf != nil {
+		subject := body
+		if m, ok := body.(map[string]any); ok && b.anyOfKeys != nil {
+			sub := make(map[string]any, len(b.anyOfKeys))
+			for _, k := range b.anyOfKeys {
+				if v, ok := m[k]; ok {
+					sub[k] = v
+				}
+			}
+			subject = sub
+		}
+		if err := b.anyOf.VisitJSON(subject, opts...); err != nil {
+			problems = append(problems, schemaProblems(err, "")...)
+		}
+	}
+	return problems
 }
 
 type forcedResponse struct {
@@ -212,259 +365,54 @@ func branchKeys(branches openapi3.SchemaRefs) []string {
 	return keys
 }
 
-// create validates the request, applies the rules, stores the record and builds the answer.
-func (o *opState) create(r *http.Request, pref preference) (int, any, string, *failure) {
-	raw, f := o.readBody(r)
-	if f != nil {
-		return 0, nil, "", f
+// write sends a success: the content type the spec documents for the status, negotiated
+// against Accept; no body for 204 and 304.
+func (o *opState) write(w http.ResponseWriter, r *http.Request, x *exchange, status int, body []byte, decision string) {
+	x.status, x.decision = status, decision
+	h := w.Header()
+	h.Set(DecisionHeader, headerSafe(decision))
+	if status == http.StatusNoContent || status == http.StatusNotModified || (body == nil && len(o.op.ResponseTypes[status]) == 0) {
+		w.WriteHeader(status)
+		return
 	}
-	if f := o.checkAccept(r); f != nil {
-		return 0, nil, "", f
-	}
-	body, f := decodeJSON(raw)
-	if f != nil {
-		return 0, nil, "", f
-	}
-	ctx := evalContext{"body": body, "header": headerMap(r.Header), "credential": map[string]any{}}
-	if o.op.Credentials != nil {
-		attrs, f := o.bodyCredential(body)
-		if f != nil {
-			return 0, nil, "", f
-		}
-		ctx["credential"] = attrs
-	}
-	if f := o.validate(r, ctx); f != nil {
-		return 0, nil, "", f
-	}
-	if f := o.checkRules(ctx); f != nil {
-		return 0, nil, "", f
-	}
-	status, exampleName := o.op.Success, "documented"
-	if pref.Code != 0 {
-		status = pref.Code
-	}
-	if pref.Example != "" {
-		exampleName = pref.Example
-	}
-	rec, err := o.store(ctx, raw, status, exampleName, pref.Dynamic)
-	if err != nil {
-		return 0, nil, "", o.storeFailure(err, ctx)
-	}
-	why := "the documented success for a valid request"
-	if p := pref.String(); p != "" {
-		why = "chosen by " + p
-	}
-	if pref.Dynamic {
-		exampleName = "dynamic"
-	}
-	return status, rec.Response, fmt.Sprintf("%d example=%s, %s", status, exampleName, why), nil
+	h.Set("Content-Type", contentType(negotiate(r.Header.Get("Accept"), o.op.ResponseTypes[status]), "application/json"))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }
 
-// readBody reads at most the configured limit; more is a 413, never buffered.
-func (o *opState) readBody(r *http.Request) ([]byte, *failure) {
-	if o.op.RequestBody == nil {
-		return nil, nil
+// contentType is the Content-Type header for a media type (fallback when ""), with a
+// charset for JSON and text.
+func contentType(mt, fallback string) string {
+	if mt == "" || strings.Contains(mt, "*") {
+		mt = fallback
 	}
-	ct := r.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if _, ok := o.op.MediaType[strings.ToLower(mt)]; err != nil || !ok {
-		accepted := make([]string, 0, len(o.op.MediaType))
-		for _, v := range o.op.MediaType {
-			accepted = append(accepted, v)
-		}
-		sort.Strings(accepted)
-		if ct == "" {
-			ct = "(none)"
-		}
-		return nil, fail(apispec.KindUnsupportedMediaType, "Content-Type header", "%s is not supported; use %s", ct, strings.Join(accepted, " or "))
+	lower := strings.ToLower(mt)
+	if isJSONType(lower) || strings.HasPrefix(lower, "text/") {
+		return mt + "; charset=utf-8"
 	}
-	limit := o.api.srv.maxBody
-	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return nil, fail(apispec.KindMalformed, "", "request body could not be read: %v", err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fail(apispec.KindTooLarge, "", "request body exceeds %d bytes", limit)
-	}
-	return b, nil
+	return mt
 }
 
-func (o *opState) checkAccept(r *http.Request) *failure {
-	if len(o.op.Accept) == 0 {
-		return nil
-	}
-	accept := r.Header.Get("Accept")
-	if accept == "" {
-		return fail(apispec.KindNotAcceptable, "Accept header", "is required; send Accept: %s", o.op.Accept[0])
-	}
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, _ := mime.ParseMediaType(strings.TrimSpace(part))
-		for _, want := range o.op.Accept {
-			typ, _, _ := strings.Cut(want, "/")
-			if mt == "*/*" || mt == want || mt == typ+"/*" {
-				return nil
-			}
-		}
-	}
-	return fail(apispec.KindNotAcceptable, "Accept header", "%q does not allow %s", accept, strings.Join(o.op.Accept, " or "))
-}
-
-// decodeJSON decodes a request body strictly: one value, valid UTF-8, no duplicate keys,
-// numbers kept exact.
-func decodeJSON(raw []byte) (any, *failure) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, fail(apispec.KindMalformed, "", "request body is empty; send a JSON object")
-	}
-	if !utf8.Valid(raw) {
-		return nil, fail(apispec.KindMalformed, "", "request body is not valid UTF-8")
-	}
-	v, err := parseStrictJSON(raw)
-	if err != nil {
-		return nil, fail(apispec.KindMalformed, "", "request body is not valid JSON: %v", err)
-	}
-	return v, nil
-}
-
-// validate checks parameters and security with openapi3filter, and the body against its
-// schema, all at once; defaults are written into ctx's copy of the body.
-func (o *opState) validate(r *http.Request, ctx evalContext) *failure {
-	res := &authResult{}
-	in := &openapi3filter.RequestValidationInput{Request: r, Route: o.op.Route, Options: o.filterOpts}
-	err := openapi3filter.ValidateRequest(context.WithValue(r.Context(), authKey{}, res), in)
-	if len(res.problems) > 0 {
-		return &failure{kind: apispec.KindUnauthorized, problems: res.problems, cause: err}
-	}
-	var problems []problem
-	if err != nil {
-		var sec *openapi3filter.SecurityRequirementsError
-		if errors.As(err, &sec) {
-			return &failure{kind: apispec.KindUnauthorized, problems: []problem{{Reason: "credentials are required"}}, cause: err}
-		}
-		problems = append(problems, schemaProblems(err, "")...)
-	}
-	for k, v := range res.attributes {
-		ctx["credential"].(map[string]any)[k] = v
-	}
-	problems = append(problems, o.bodyProblems(ctx["body"], true)...)
-	if len(problems) > 0 {
-		return &failure{kind: apispec.KindValidation, problems: problems, cause: err}
-	}
-	return nil
-}
-
-// bodyProblems validates a body against the request schema, structure and conditional
-// requirements separately so that every problem is reported; with setDefaults, the schema's
-// defaults are written into body.
-func (o *opState) bodyProblems(body any, setDefaults bool) []problem {
-	if o.bodySchema == nil {
-		return nil
-	}
-	var problems []problem
-	opts := o.schemaOpts
-	if setDefaults {
-		opts = append(opts[:len(opts):len(opts)], openapi3.DefaultsSet(func() {}))
-	}
-	if err := o.bodySchema.VisitJSON(body, opts...); err != nil {
-		problems = append(problems, schemaProblems(err, "")...)
-	}
-	if o.anyOfSchema != nil {
-		subject := body
-		if m, ok := body.(map[string]any); ok && o.anyOfKeys != nil {
-			sub := make(map[string]any, len(o.anyOfKeys))
-			for _, k := range o.anyOfKeys {
-				if v, ok := m[k]; ok {
-					sub[k] = v
-				}
-			}
-			subject = sub
-		}
-		if err := o.anyOfSchema.VisitJSON(subject, o.schemaOpts...); err != nil {
-			problems = append(problems, schemaProblems(err, "")...)
-		}
-	}
-	return problems
-}
-
-// store builds the response and creates the record atomically with its unique claims.
-// store creates the record: the request as sent and the response, both kept as JSON bytes
-// (the response is encoded once, for the store and the client alike).
-func (o *opState) store(ctx evalContext, raw []byte, status int, exampleName string, dynamic bool) (store.Record, error) {
-	claims, limits, groups := o.storeClaims(ctx)
-	rec := store.Record{API: o.api.api.ID, Operation: o.op.ID, CreatedAt: o.api.srv.gen.now().UTC(),
-		Body: json.RawMessage(raw), Header: o.referencedHeaders(ctx), Credential: ctx["credential"].(map[string]any), Claims: claims, Groups: groups}
-	base, err := o.baseResponse(status, exampleName, dynamic)
-	if err != nil {
-		return store.Record{}, err
-	}
-	return o.api.srv.store.Create(rec, limits, func(seq int64) (any, string, error) {
-		b, err := json.Marshal(o.api.srv.gen.applyEcho(base, o.op.Echo, ctx, seq))
-		if err != nil {
-			return nil, "", fmt.Errorf("encode response: %w", err)
-		}
-		return json.RawMessage(b), "", nil
-	})
-}
-
-// referencedHeaders keeps the headers rules read (a uniqueness scope), so seeded and replayed
-// records claim the same keys.
-func (o *opState) referencedHeaders(ctx evalContext) map[string]any {
-	var out map[string]any
-	h := ctx["header"].(map[string]any)
-	for _, r := range o.op.Rules {
-		for _, p := range append([]apispec.Path{r.Scope, r.Field}, r.Fields...) {
-			if p.Root == "header" && len(p.Keys) == 1 {
-				if out == nil {
-					out = map[string]any{}
-				}
-				out[p.Keys[0]] = h[p.Keys[0]]
-			}
-		}
+func stringMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
 	}
 	return out
 }
 
-type errUnknownExample struct{ f *failure }
-
-func (e errUnknownExample) Error() string { return e.f.message() }
-
-func (o *opState) baseResponse(status int, name string, dynamic bool) (any, error) {
-	if dynamic {
-		schema := o.op.ResponseSchema(status)
-		g := o.api.srv.gen
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		return fake.Value(g.faker, schema, "", fake.Response), nil
+func queryMap(r *http.Request) map[string]any {
+	if r.URL.RawQuery == "" {
+		return map[string]any{}
 	}
-	if status == o.op.Success && name == "documented" && o.success != nil {
-		return jsonvalue.Copy(o.success), nil
-	}
-	v, ok := o.op.ExampleValue(status, name)
-	if !ok {
-		return nil, errUnknownExample{o.unknownExample(status, name)}
-	}
-	return jsonvalue.Copy(v), nil
-}
-
-func (o *opState) storeFailure(err error, ctx evalContext) *failure {
-	var ce *store.ConflictError
-	var le *store.LimitError
-	var ue errUnknownExample
-	for _, r := range o.op.Rules {
-		switch {
-		case errors.As(err, &ce) && ce.Rule == r.ID:
-			var v any
-			if len(r.Fields) > 0 {
-				v, _ = r.Fields[len(r.Fields)-1].Lookup(ctx)
-			}
-			return ruleFailure(r, v, 0)
-		case errors.As(err, &le) && le.Rule == r.ID:
-			return ruleFailure(r, nil, le.Max)
+	q := r.URL.Query()
+	out := make(map[string]any, len(q))
+	for k, v := range q {
+		if len(v) > 0 {
+			out[k] = v[0]
 		}
 	}
-	if errors.As(err, &ue) {
-		return ue.f
-	}
-	return &failure{kind: apispec.KindValidation, problems: []problem{{Reason: "the record could not be stored"}}, cause: err}
+	return out
 }
 
 func joinInts(xs []int) string {
@@ -474,3 +422,7 @@ func joinInts(xs []int) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+var _ = context.Background
+var _ = errors.New
+var _ = json.Marshal

@@ -2,6 +2,7 @@ package mocks
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,31 +15,31 @@ import (
 // lookups.
 type evalContext map[string]any
 
-// checkRules runs the operation's rules that need no store, in order, binding lookups into
-// ctx. Validation failures accumulate; any other failure ends the check.
-func (o *opState) checkRules(ctx evalContext) *failure {
+// checkRules runs the rules that need no store, in order, binding lookups into ctx.
+// Validation failures accumulate; any other failure ends the check.
+func (o *opState) checkRules(rules []*apispec.Rule, ctx evalContext) *failure {
 	var invalid *failure
-	for _, r := range o.op.Rules {
+	for _, r := range rules {
 		var f *failure
 		switch r.Check {
 		case apispec.CheckEquals:
 			a, _ := r.Field.Lookup(ctx)
 			b, _ := r.To.Lookup(ctx)
 			if canon(a, false) != canon(b, false) {
-				f = ruleFailure(r, a, 0)
+				f = ruleFailure(r, a, 0, ctx)
 			}
 		case apispec.CheckLookup:
 			v, ok := r.Field.Lookup(ctx)
 			item := o.lookup(r, v)
 			if !ok || item == nil {
-				f = ruleFailure(r, v, 0)
+				f = ruleFailure(r, v, 0, ctx)
 			} else if r.As != "" {
 				ctx[r.As] = item
 			}
 		case apispec.CheckIncludes:
 			v, _ := r.Field.Lookup(ctx)
 			if !includesAll(v, r.Values) {
-				f = ruleFailure(r, v, 0)
+				f = ruleFailure(r, v, 0, ctx)
 			}
 		}
 		if f == nil {
@@ -61,15 +62,21 @@ func (o *opState) checkRules(ctx evalContext) *failure {
 
 // lookup finds the collection item whose key equals v; the index is built at start-up.
 func (o *opState) lookup(r *apispec.Rule, v any) any {
-	return o.collections[r.ID][canon(v, false)]
+	if idx, ok := o.collections[r.ID]; ok {
+		return idx[canon(v, false)]
+	}
+	if o.creator != nil && o.creator != o {
+		return o.creator.collections[r.ID][canon(v, false)]
+	}
+	return nil
 }
 
 // storeClaims computes a new record's unique keys and limits from the rules.
-func (o *opState) storeClaims(ctx evalContext) ([]store.Claim, []store.Limit, []string) {
+func (o *opState) storeClaims(rules []*apispec.Rule, ctx evalContext) ([]store.Claim, []store.Limit, []string) {
 	var claims []store.Claim
 	var limits []store.Limit
 	var groups []string
-	for _, r := range o.op.Rules {
+	for _, r := range rules {
 		switch r.Check {
 		case apispec.CheckUnique:
 			key, ok := uniqueKey(r, ctx)
@@ -106,15 +113,121 @@ func uniqueKey(r *apispec.Rule, ctx evalContext) (string, bool) {
 	return strings.Join(parts, "\x00"), true
 }
 
-// ruleFailure is the failure a broken rule answers, its message filled with the value.
-func ruleFailure(r *apispec.Rule, value any, max int) *failure {
+// ruleFailure is the failure a broken rule answers, its message filled with the value, the
+// limit, the rule's variables and any context path (${body/username}).
+func ruleFailure(r *apispec.Rule, value any, max int, ctx evalContext) *failure {
 	msg := r.Error.Message
 	if msg == "" {
 		msg = fmt.Sprintf("breaks rule %s", r.ID)
 	}
-	msg = strings.ReplaceAll(msg, "${value}", display(value))
-	msg = strings.ReplaceAll(msg, "${max}", strconv.Itoa(max))
-	return &failure{kind: r.Error.Kind, rule: r, problems: []problem{{Field: r.Error.Field, Reason: msg}}}
+	if strings.Contains(msg, "${") {
+		msg = expand(msg, func(name string) (string, bool) {
+			switch name {
+			case "value":
+				return display(value), true
+			case "max":
+				return strconv.Itoa(max), true
+			}
+			if v, ok := r.Error.Vars[name]; ok {
+				return display(v), true
+			}
+			if strings.Contains(name, "/") {
+				if p, err := apispec.ParsePath(name); err == nil {
+					v, _ := p.Lookup(ctx)
+					return display(v), true
+				}
+			}
+			return "", false
+		})
+	}
+	return &failure{kind: r.Error.Kind, rule: r, problems: []problem{{Field: r.Error.Field, Reason: msg, Keyword: "rule", Value: value}}}
+}
+
+// expand replaces each ${name} that get knows; others are left as written.
+func expand(s string, get func(string) (string, bool)) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		if v, ok := get(s[i+2 : i+j]); ok {
+			b.WriteString(v)
+		} else {
+			b.WriteString(s[i : i+j+1])
+		}
+		s = s[i+j+1:]
+	}
+}
+
+// referencedHeaders keeps the headers rules read (a uniqueness scope), so seeded and replayed
+// records claim the same keys.
+func (o *opState) referencedHeaders(ctx evalContext) map[string]any {
+	var out map[string]any
+	h := ctx["header"].(map[string]any)
+	for _, r := range o.op.Rules {
+		for _, p := range append([]apispec.Path{r.Scope, r.Field}, r.Fields...) {
+			if p.Root == "header" && len(p.Keys) == 1 {
+				if out == nil {
+					out = map[string]any{}
+				}
+				out[p.Keys[0]] = h[p.Keys[0]]
+			}
+		}
+	}
+	return out
+}
+
+// storeFailure turns the store's refusal into the broken rules' failure: every unique rule
+// whose key is taken, or the reached limit.
+func (o *opState) storeFailure(err error, ctx evalContext) *failure {
+	var ce *store.ConflictError
+	var le *store.LimitError
+	var kt *store.KeyTakenError
+	switch {
+	case errors.As(err, &ce):
+		var out *failure
+		for _, id := range ce.All() {
+			for _, r := range o.op.Rules {
+				if r.ID != id {
+					continue
+				}
+				var v any
+				if len(r.Fields) > 0 {
+					v, _ = r.Fields[len(r.Fields)-1].Lookup(ctx)
+				}
+				f := ruleFailure(r, v, 0, ctx)
+				if out == nil {
+					out = f
+				} else {
+					out.problems = append(out.problems, f.problems...)
+				}
+			}
+		}
+		if out != nil {
+			return out
+		}
+	case errors.As(err, &le):
+		for _, r := range o.op.Rules {
+			if r.ID == le.Rule {
+				return ruleFailure(r, nil, le.Max, ctx)
+			}
+		}
+	case errors.As(err, &kt):
+		return fail(apispec.KindConflict, "", "a %s with key %q exists already", singular(o.op.Collection), kt.Key)
+	}
+	var f *failure
+	if errors.As(err, &f) {
+		return f
+	}
+	return storageFailure(err)
 }
 
 func display(v any) string {

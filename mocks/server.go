@@ -149,7 +149,7 @@ func (a *apiState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := exchangeFrom(r.Context())
 	x.api = a.api.ID
 	if n := headerSize(r.Header); n > a.srv.maxHead {
-		a.writeFailure(w, x, fail(apispec.KindTooLarge, "", "the request headers are %d bytes; the limit is %d", n, a.srv.maxHead))
+		a.writeFailure(w, r, x, fail(apispec.KindTooLarge, "", "the request headers are %d bytes; the limit is %d", n, a.srv.maxHead))
 		return
 	}
 	a.router.ServeHTTP(w, r)

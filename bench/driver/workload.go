@@ -65,8 +65,8 @@ var loads = map[string]apiLoad{
 // workload builds the three requests of each API from its spec's documented example.
 func workload(ctx context.Context) ([]request, error) {
 	apis, problems := apispec.Load(ctx, specs.FS())
-	if len(problems) > 0 {
-		return nil, problems.Err()
+	if fatal := problems.Fatal(); len(fatal) > 0 {
+		return nil, fatal.Err()
 	}
 	var out []request
 	for _, api := range apis {

@@ -67,7 +67,7 @@ func (c *compiler) compileExtension(o *Operation) {
 		}
 		o.Credentials = cr
 	}
-	roots := map[string]bool{"body": true, "header": true, "credential": true}
+	roots := map[string]bool{"body": true, "header": true, "credential": true, "path": true, "query": true}
 	for i, r := range ext.Rules {
 		r.Pointer = ptr + "/rules/" + strconv.Itoa(i)
 		c.checkRule(o, r, roots)
@@ -76,6 +76,9 @@ func (c *compiler) compileExtension(o *Operation) {
 		}
 	}
 	o.Rules = ext.Rules
+	if ext.Echo != nil {
+		o.EchoDeclared = true
+	}
 	c.compileEcho(o, ext.Echo, roots)
 }
 

@@ -479,3 +479,17 @@ func (o *Operation) RequestExamples() ([]string, map[string]any) {
 	sort.SliceStable(names, func(i, j int) bool { return names[i] == "documented" && names[j] != "documented" })
 	return names, values
 }
+
+// SingleExample returns the value of a status's unnamed `example`, if any.
+func (o *Operation) SingleExample(status int) (any, bool) {
+	ref := o.Op.Responses.Status(status)
+	if ref == nil || ref.Value == nil {
+		return nil, false
+	}
+	for _, ct := range o.ResponseTypes[status] {
+		if mt := ref.Value.Content[ct]; mt != nil && mt.Example != nil {
+			return mt.Example, true
+		}
+	}
+	return nil, false
+}

@@ -95,9 +95,12 @@ type Operation struct {
 	Credentials *BodyCredentials // credentials carried in the JSON body
 	Rules       []*Rule          // business rules, in order
 	Echo        []EchoEntry      // response fields filled from the request
-	Success     int              // the documented success status
-	Statuses    []int            // every documented status, ascending
-	Examples    map[int][]string // named examples per status, in spec order
+	// EchoDeclared is set when the spec declares the echo; otherwise a create's echo is
+	// inferred from the field names its request and response share.
+	EchoDeclared bool
+	Success      int              // the documented success status
+	Statuses     []int            // every documented status, ascending
+	Examples     map[int][]string // named examples per status, in spec order
 	// Security lists the alternatives of the operation's security requirement: one of them
 	// must be met, each by all of its schemes. An empty alternative makes credentials optional.
 	Security [][]SecurityScheme

@@ -24,6 +24,8 @@ type Order struct {
 	Keys     []string
 	Children map[string]*Order
 	Items    *Order
+	// Index holds the order of particular array items, where a slot is at one index only.
+	Index map[int]*Order
 	// Slot, when >= 0, names the value a Template puts here instead of the base's.
 	Slot int
 	// known is Keys as a set, for the pass over the remaining keys.
@@ -62,12 +64,27 @@ func (o *Order) At(tokens []string) *Order {
 	cur := o
 	for _, t := range tokens {
 		if _, named := cur.Children[t]; !named && isIndex(t) {
-			cur = cur.Item()
+			n, _ := strconv.Atoi(t)
+			cur = cur.At1(n)
 			continue
 		}
 		cur = cur.Child(t)
 	}
 	return cur
+}
+
+// At1 returns the order of the array item at index n, creating it from Items if needed.
+func (o *Order) At1(n int) *Order {
+	if c, ok := o.Index[n]; ok {
+		return c
+	}
+	if o.Index == nil {
+		o.Index = map[int]*Order{}
+	}
+	c := o.Item().Clone()
+	c.Slot = -1
+	o.Index[n] = c
+	return c
 }
 
 func isIndex(t string) bool {
@@ -113,6 +130,9 @@ func (o *Order) Freeze() {
 	}
 	o.names("")
 	for _, c := range o.Children {
+		c.Freeze()
+	}
+	for _, c := range o.Index {
 		c.Freeze()
 	}
 	o.Items.Freeze()
@@ -190,7 +210,13 @@ func appendValue(buf []byte, v any, o *Order, ov *overlay) []byte {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendValue(buf, e, item, ov)
+			at := item
+			if o != nil && o.Index != nil {
+				if c, ok := o.Index[i]; ok {
+					at = c
+				}
+			}
+			buf = appendValue(buf, e, at, ov)
 		}
 		return append(buf, ']')
 	case []string:
@@ -314,4 +340,28 @@ func AppendString(buf []byte, s string) []byte {
 	}
 	buf = append(buf, s[start:]...)
 	return append(buf, '"')
+}
+
+// Clone returns a deep copy of o, so that slots can be added without touching o.
+func (o *Order) Clone() *Order {
+	if o == nil {
+		return NewOrder()
+	}
+	c := &Order{Keys: append([]string(nil), o.Keys...), Slot: o.Slot}
+	if o.Children != nil {
+		c.Children = make(map[string]*Order, len(o.Children))
+		for k, v := range o.Children {
+			c.Children[k] = v.Clone()
+		}
+	}
+	if o.Items != nil {
+		c.Items = o.Items.Clone()
+	}
+	if o.Index != nil {
+		c.Index = make(map[int]*Order, len(o.Index))
+		for i, v := range o.Index {
+			c.Index[i] = v.Clone()
+		}
+	}
+	return c
 }

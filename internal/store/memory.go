@@ -84,10 +84,8 @@ func (m *Memory) Create(rec Record, limits []Limit, finish Finish) (Record, erro
 	a := m.api(rec.API)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, c := range rec.Claims {
-		if _, taken := a.claims[a.hash(c)]; taken {
-			return Record{}, &ConflictError{Rule: c.Rule}
-		}
+	if err := a.taken(rec.Claims, nil); err != nil {
+		return Record{}, err
 	}
 	for _, l := range limits {
 		if a.groups[l.Group] >= l.Max {
@@ -257,11 +255,8 @@ func (m *Memory) Update(api, collection, key string, change Change) (Record, err
 	for _, h := range s.claims {
 		own[h] = true
 	}
-	for _, c := range rec.Claims {
-		h := a.hash(c)
-		if _, taken := a.claims[h]; taken && !own[h] {
-			return Record{}, &ConflictError{Rule: c.Rule}
-		}
+	if err := a.taken(rec.Claims, own); err != nil {
+		return Record{}, err
 	}
 	encoded, err := encodeRecord(rec)
 	if err != nil {
@@ -292,6 +287,22 @@ func (m *Memory) Delete(api, collection, key string) (Record, error) {
 	}
 	a.remove(s)
 	return rec, nil
+}
+
+// taken returns a ConflictError naming every rule whose claim another record holds (own
+// claims, a record's own when it is being replaced, do not count).
+func (a *apiRecords) taken(claims []Claim, own map[claimHash]bool) error {
+	var rules []string
+	for _, c := range claims {
+		h := a.hash(c)
+		if _, held := a.claims[h]; held && !own[h] {
+			rules = append(rules, c.Rule)
+		}
+	}
+	if len(rules) == 0 {
+		return nil
+	}
+	return &ConflictError{Rule: rules[0], Rules: rules}
 }
 
 // claimHash is a claim reduced to 128 bits: a million unique keys take about 20 MB less

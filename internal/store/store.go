@@ -48,11 +48,23 @@ type Limit struct {
 	Max   int
 }
 
-// ConflictError is returned when a claim is already held.
-type ConflictError struct{ Rule string }
+// ConflictError is returned when a claim is already held: Rule is the first rule whose key
+// is taken, Rules all of them.
+type ConflictError struct {
+	Rule  string
+	Rules []string
+}
 
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("unique rule %q: key already taken", e.Rule)
+}
+
+// All returns every rule whose key is taken.
+func (e *ConflictError) All() []string {
+	if len(e.Rules) == 0 {
+		return []string{e.Rule}
+	}
+	return e.Rules
 }
 
 // LimitError is returned when a limit is reached.

@@ -1,0 +1,415 @@
+package mocks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/jsonvalue"
+	"github.com/usermock/usermock/internal/render"
+	"github.com/usermock/usermock/internal/store"
+)
+
+// The behaviours: what a valid request does to the API's records. See apispec.Behaviour.
+
+// create stores a record: unique claims and limits are decided by the store, atomically with
+// the insert; the response is rendered once, for the store and the client alike.
+func (o *opState) create(req *request, pref preference) (result, *failure) {
+	status, name := o.op.Success, ""
+	if pref.Code != 0 {
+		status = pref.Code
+	}
+	if pref.Example != "" {
+		name = pref.Example
+	}
+	t, ok := o.template(status, name)
+	if !ok && !pref.Dynamic {
+		return result{}, o.unknownExample(status, name)
+	}
+	claims, limits, groups := o.storeClaims(o.op.Rules, req.ctx)
+	rec := store.Record{API: o.api.api.ID, Operation: o.op.ID, CreatedAt: o.api.srv.gen.now().UTC(),
+		Body: req.body.stored(), Header: o.referencedHeaders(req.ctx), Credential: req.ctx["credential"].(map[string]any),
+		Claims: claims, Groups: groups, Collection: trimPath(req.r.URL.Path)}
+	stored, err := o.api.srv.store.Create(rec, limits, func(seq int64) (any, string, error) {
+		values, present := o.slots(req.ctx, seq, nil)
+		var b []byte
+		var key string
+		if pref.Dynamic {
+			b, key = o.dynamic(status, values, present)
+		} else {
+			b, key = o.render(t, values, present)
+		}
+		return json.RawMessage(b), key, nil
+	})
+	if err != nil {
+		return result{}, o.storeFailure(err, req.ctx)
+	}
+	what := "example=documented"
+	switch {
+	case pref.Dynamic:
+		what = "example=dynamic"
+	case t.name != "":
+		what = "example=" + t.name
+	}
+	return result{status: status, body: stored.Response.(json.RawMessage), what: what}, nil
+}
+
+// stored is the body as the store keeps it: the JSON as sent, or the decoded form.
+func (b requestBody) stored() any {
+	if b.json {
+		return json.RawMessage(b.raw)
+	}
+	return b.value
+}
+
+// itemKey is the collection and key an item request names.
+func (o *opState) itemKey(req *request) (collection, key string) {
+	p := trimPath(req.r.URL.Path)
+	collection = p[:strings.LastIndexByte(p, '/')]
+	if collection == "" {
+		collection = "/"
+	}
+	return collection, req.vars[o.op.ItemParam]
+}
+
+func (o *opState) notFound(key string) *failure {
+	return fail(apispec.KindNotFound, o.op.ItemParam+" path", "no %s with %s %q exists", singular(o.op.Collection), o.op.ItemParam, key)
+}
+
+// read answers the stored record's response.
+func (o *opState) read(req *request) (result, *failure) {
+	coll, key := o.itemKey(req)
+	rec, err := o.api.srv.store.Get(o.api.api.ID, coll, key)
+	if err != nil {
+		return result{}, o.lookupFailure(err, key)
+	}
+	return result{body: responseBytes(rec), what: fmt.Sprintf("the stored %s %s", singular(o.op.Collection), key)}, nil
+}
+
+func (o *opState) lookupFailure(err error, key string) *failure {
+	if errors.Is(err, store.ErrNotFound) {
+		return o.notFound(key)
+	}
+	return storageFailure(err)
+}
+
+func storageFailure(err error) *failure {
+	return &failure{kind: apispec.KindInternal, problems: []problem{{Reason: "the record store failed"}}, cause: err}
+}
+
+func responseBytes(rec store.Record) []byte {
+	switch r := rec.Response.(type) {
+	case json.RawMessage:
+		return r
+	case nil:
+		return nil
+	default:
+		return render.Marshal(r, nil)
+	}
+}
+
+// list answers the collection's records in the shape of the list operation's schema: an
+// array, or an object with one array property and an optional total.
+func (o *opState) list(req *request) (result, *failure) {
+	offset, limit := o.paging.window(req.r)
+	recs, total, err := o.api.srv.store.List(o.api.api.ID, trimPath(req.r.URL.Path), offset, limit)
+	if err != nil {
+		return result{}, storageFailure(err)
+	}
+	items := make([]any, len(recs))
+	for i, rec := range recs {
+		items[i] = json.RawMessage(responseBytes(rec))
+	}
+	var body any = items
+	if o.paging.itemsField != "" {
+		wrapper := map[string]any{}
+		if t, ok := o.template(o.op.Success, ""); ok {
+			if m, ok := t.tmpl.Base.(map[string]any); ok {
+				for k, v := range m {
+					wrapper[k] = v
+				}
+			}
+		}
+		wrapper[o.paging.itemsField] = items
+		if o.paging.totalField != "" {
+			wrapper[o.paging.totalField] = total
+		}
+		body = wrapper
+	}
+	return result{body: render.Marshal(body, o.op.Order(o.op.Success, "")),
+		what: fmt.Sprintf("%d of %d stored records from %d", len(recs), total, offset)}, nil
+}
+
+// change replaces (PUT) or merges into (PATCH) a stored record: validated, unique rules
+// re-checked ignoring the record itself, generated fields (id, creation time) kept.
+func (o *opState) change(req *request) (result, *failure) {
+	coll, key := o.itemKey(req)
+	c := o.creator
+	if c == nil {
+		c = o
+	}
+	var ruleFail *failure
+	rec, err := o.api.srv.store.Update(o.api.api.ID, coll, key, func(old store.Record) (store.Record, error) {
+		ctx := req.ctx
+		body := req.body.stored()
+		if o.op.Behaviour == apispec.BehaviourUpdate {
+			merged := mergePatch(decodedBody(old.Body), req.body.value)
+			if check := c.recordCheck(); check != nil {
+				if ps := check.problems(merged, c.schemaOpts); len(ps) > 0 {
+					ruleFail = &failure{kind: apispec.KindValidation, problems: ps}
+					return store.Record{}, ruleFail
+				}
+			}
+			ctx = copyContext(req.ctx)
+			ctx["body"] = merged
+			if f := c.checkRules(c.op.Rules, ctx); f != nil {
+				ruleFail = f
+				return store.Record{}, f
+			}
+			body = merged
+		}
+		claims, _, groups := c.storeClaims(c.op.Rules, ctx)
+		oldResp := decodedBody(old.Response)
+		keep := func(ptr string) (any, bool) { return getAt(oldResp, splitPointer(ptr)) }
+		t, ok := c.template(c.op.Success, "")
+		if !ok {
+			return store.Record{}, errors.New("no success response to render")
+		}
+		values, present := c.slots(ctx, old.Seq, keep)
+		b, _ := c.render(t, values, present)
+		return store.Record{Operation: old.Operation, Body: body, Header: old.Header, Credential: old.Credential,
+			Claims: claims, Groups: groups, Response: json.RawMessage(b)}, nil
+	})
+	if ruleFail != nil {
+		return result{}, ruleFail
+	}
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return result{}, o.notFound(key)
+		}
+		return result{}, c.storeFailure(err, req.ctx)
+	}
+	return result{body: o.itemBody(rec), what: fmt.Sprintf("%s %s %s", o.op.Behaviour, singular(o.op.Collection), key)}, nil
+}
+
+// itemBody is what an operation on one record answers: the record, when the success status
+// documents a body.
+func (o *opState) itemBody(rec store.Record) []byte {
+	if len(o.op.ResponseTypes[o.op.Success]) == 0 {
+		return nil
+	}
+	return responseBytes(rec)
+}
+
+// remove deletes a stored record and frees its unique keys.
+func (o *opState) remove(req *request) (result, *failure) {
+	coll, key := o.itemKey(req)
+	rec, err := o.api.srv.store.Delete(o.api.api.ID, coll, key)
+	if err != nil {
+		return result{}, o.lookupFailure(err, key)
+	}
+	return result{body: o.itemBody(rec), what: fmt.Sprintf("deleted %s %s", singular(o.op.Collection), key)}, nil
+}
+
+// respond answers the documented example, echo applied, and keeps nothing.
+func (o *opState) respond(req *request, pref preference) (result, *failure) {
+	status, name := o.op.Success, pref.Example
+	if pref.Code != 0 {
+		status = pref.Code
+	}
+	values, present := o.slots(req.ctx, 0, nil)
+	if pref.Dynamic {
+		b, _ := o.dynamic(status, values, present)
+		return result{status: status, body: b, what: "example=dynamic"}, nil
+	}
+	t, ok := o.template(status, name)
+	if !ok {
+		if len(o.op.ResponseTypes[status]) == 0 {
+			return result{status: status, what: "no content"}, nil
+		}
+		return result{}, o.unknownExample(status, name)
+	}
+	if t.tmpl.Base == nil && len(o.op.Echo) == 0 {
+		return result{status: status, what: "no documented body"}, nil
+	}
+	b, _ := o.render(t, values, present)
+	what := "example=" + t.name
+	if t.name == "" {
+		what = "a value made from the schema"
+	}
+	return result{status: status, body: b, what: what}, nil
+}
+
+func decodedBody(v any) any {
+	if raw, ok := v.(json.RawMessage); ok {
+		var out any
+		if parsed, err := parseStrictJSON(raw); err == nil {
+			out = parsed
+		}
+		return out
+	}
+	return jsonvalue.Copy(v)
+}
+
+func copyContext(ctx evalContext) evalContext {
+	out := make(evalContext, len(ctx))
+	for k, v := range ctx {
+		out[k] = v
+	}
+	return out
+}
+
+// mergePatch applies an RFC 7386 JSON merge patch.
+func mergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return jsonvalue.Copy(patch)
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+			continue
+		}
+		t[k] = mergePatch(t[k], v)
+	}
+	return t
+}
+
+// trimPath is a request path without its trailing slash.
+func trimPath(p string) string {
+	if len(p) > 1 {
+		return strings.TrimSuffix(p, "/")
+	}
+	return p
+}
+
+// singular names one record of a collection path: "/v2/users" -> "user".
+func singular(collection string) string {
+	name := collection[strings.LastIndexByte(collection, '/')+1:]
+	switch {
+	case strings.HasSuffix(name, "ies"):
+		return name[:len(name)-3] + "y"
+	case strings.HasSuffix(name, "s") && !strings.HasSuffix(name, "ss"):
+		return name[:len(name)-1]
+	case name == "":
+		return "record"
+	}
+	return name
+}
+
+// paging reads a list operation's page parameters: limit-style (limit, per_page, pageSize,
+// size) and offset-style (offset, skip, start) or page numbers (page, from 1).
+type paging struct {
+	limit, offset, page    string
+	defaultLimit           int
+	itemsField, totalField string
+}
+
+func newPaging(op *apispec.Operation) paging {
+	var p paging
+	p.defaultLimit = -1
+	params := append(append([]*openapiParameter(nil), parameters(op.PathItem.Parameters)...), parameters(op.Op.Parameters)...)
+	for _, prm := range params {
+		if prm.In != "query" {
+			continue
+		}
+		switch strings.ToLower(prm.Name) {
+		case "limit", "per_page", "perpage", "pagesize", "page_size", "size", "count", "top", "$top":
+			p.limit = prm.Name
+			if prm.Schema != nil && prm.Schema.Value != nil {
+				if n, ok := toInt(prm.Schema.Value.Default); ok {
+					p.defaultLimit = n
+				}
+			}
+		case "offset", "skip", "start", "$skip":
+			p.offset = prm.Name
+		case "page", "page_number", "pagenumber":
+			p.page = prm.Name
+		}
+	}
+	if s := op.ResponseSchema(op.Success); s != nil && !s.Type.Is("array") {
+		for _, name := range sortedKeys(s.Properties) {
+			ps := s.Properties[name].Value
+			if ps == nil {
+				continue
+			}
+			if ps.Type.Is("array") && p.itemsField == "" {
+				p.itemsField = name
+			}
+			switch strings.ToLower(name) {
+			case "total", "count", "totalcount", "total_count", "totalitems", "total_items", "totalelements":
+				if ps.Type.Is("integer") || ps.Type.Is("number") {
+					p.totalField = name
+				}
+			}
+		}
+	}
+	return p
+}
+
+// window returns the offset and limit (-1: all) a list request asks for.
+func (p paging) window(r *http.Request) (offset, limit int) {
+	limit = p.defaultLimit
+	if r.URL.RawQuery == "" {
+		return 0, limit
+	}
+	q := r.URL.Query()
+	if n, err := strconv.Atoi(q.Get(p.limit)); p.limit != "" && err == nil && n >= 0 {
+		limit = n
+	}
+	if n, err := strconv.Atoi(q.Get(p.offset)); p.offset != "" && err == nil && n >= 0 {
+		offset = n
+	}
+	if n, err := strconv.Atoi(q.Get(p.page)); p.page != "" && err == nil && n >= 1 && limit > 0 {
+		offset = (n - 1) * limit
+	}
+	return offset, limit
+}
+
+func toInt(v any) (int, bool) {
+	switch t := v.(type) {
+	case float64:
+		return int(t), true
+	case int:
+		return t, true
+	case json.Number:
+		n, err := t.Int64()
+		return int(n), err == nil
+	}
+	return 0, false
+}
+
+// recordCheck is how a whole record's body is checked: the create's JSON schema.
+func (o *opState) recordCheck() *bodyCheck {
+	for _, t := range o.op.Types {
+		if isJSONType(strings.ToLower(t)) {
+			return o.bodies[t]
+		}
+	}
+	if len(o.op.Types) > 0 {
+		return o.bodies[o.op.Types[0]]
+	}
+	return nil
+}
+
+type openapiParameter = openapi3.Parameter
+
+func parameters(ps openapi3.Parameters) []*openapi3.Parameter {
+	out := make([]*openapi3.Parameter, 0, len(ps))
+	for _, p := range ps {
+		if p != nil && p.Value != nil {
+			out = append(out, p.Value)
+		}
+	}
+	return out
+}
