@@ -86,6 +86,16 @@ func Load(ctx context.Context, fsys fs.FS) ([]*API, Problems) {
 		return nil, Problems{{File: ".", Line: 0, Message: "no *.yaml spec files found"}}
 	}
 	sort.Strings(names)
+	specs := names[:0]
+	for _, n := range names {
+		if !strings.HasSuffix(n, ".fixtures.yaml") { // fixtures kept next to the specs
+			specs = append(specs, n)
+		}
+	}
+	names = specs
+	if len(names) == 0 {
+		return nil, Problems{{File: ".", Line: 0, Message: "no *.yaml spec files found"}}
+	}
 	var apis []*API
 	var problems Problems
 	for _, name := range names {

@@ -84,9 +84,20 @@ func (s *sources) load(ctx context.Context) ([]*apispec.API, map[string]*fixture
 	apis, problems := apispec.Load(ctx, specFS)
 	prefix(problems, specDir, "specs")
 	var sets map[string]*fixture.Set
-	if len(problems) == 0 || len(apis) > 0 {
+	if len(problems.Fatal()) == 0 || len(apis) > 0 {
 		var fps apispec.Problems
 		sets, fps = fixture.Load(fixFS, apis)
+		if s.specs != "" && s.fixtures == "" {
+			// Specs from a directory bring their own fixtures, kept next to them; the
+			// embedded fixtures serve only the shipped APIs the directory has none for.
+			fps = fps.Fatal()
+			beside, bps := fixture.LoadBeside(specFS, apis)
+			prefix(bps, specDir, "specs")
+			problems = append(problems, bps...)
+			for id, set := range beside {
+				sets[id] = set
+			}
+		}
 		prefix(fps, fixDir, "fixtures")
 		problems = append(problems, fps...)
 	}
@@ -120,7 +131,11 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return &ExitError{Code: 1, Err: fmt.Errorf("%d problem(s)", len(fatal))}
 	}
 	for _, a := range apis {
-		fmt.Fprintf(stdout, "ok  %-12s %s (%d operation(s), from %s)\n", a.ID, a.File, len(a.Ops), a.Source)
+		from := a.Source
+		if from == "" {
+			from = "a plain OpenAPI document"
+		}
+		fmt.Fprintf(stdout, "ok  %-12s %s (%d operation(s), from %s)\n", a.ID, a.File, len(a.Ops), from)
 	}
 	return nil
 }

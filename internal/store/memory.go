@@ -202,7 +202,7 @@ func (m *Memory) Get(api, collection, key string) (Record, error) {
 	if s == nil {
 		return Record{}, ErrNotFound
 	}
-	return s.decode()
+	return s.decodeRaw()
 }
 
 // List implements Store.
@@ -223,7 +223,7 @@ func (m *Memory) List(api, collection string, offset, limit int) ([]Record, int,
 	a.mu.Unlock()
 	out := make([]Record, 0, len(page))
 	for _, e := range page {
-		rec, err := e.decode()
+		rec, err := e.decodeRaw()
 		if err != nil {
 			return nil, 0, err
 		}
@@ -241,7 +241,7 @@ func (m *Memory) Update(api, collection, key string, change Change) (Record, err
 	if s == nil {
 		return Record{}, ErrNotFound
 	}
-	old, err := s.decode()
+	old, err := s.decodeRaw()
 	if err != nil {
 		return Record{}, err
 	}
@@ -278,7 +278,7 @@ func (m *Memory) Delete(api, collection, key string) (Record, error) {
 	if s == nil {
 		return Record{}, ErrNotFound
 	}
-	rec, err := s.decode()
+	rec, err := s.decodeRaw()
 	if err != nil {
 		return Record{}, err
 	}
@@ -387,6 +387,22 @@ func (e encodedRecord) decode() (Record, error) {
 				return rec, err
 			}
 		}
+	}
+	return rec, nil
+}
+
+// decodeRaw is decode with the body and response left as the JSON they are kept as
+// (json.RawMessage): what reads answer, in the order they were written.
+func (e encodedRecord) decodeRaw() (Record, error) {
+	var rec Record
+	if err := decodeNumbers(e.meta, &rec); err != nil {
+		return rec, err
+	}
+	if e.body != nil {
+		rec.Body = json.RawMessage(e.body)
+	}
+	if e.response != nil {
+		rec.Response = json.RawMessage(e.response)
 	}
 	return rec, nil
 }
