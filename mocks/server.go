@@ -60,6 +60,9 @@ type Server struct {
 	cors     string
 	admin    string
 	root     bool
+	// corsHeaders are the request headers preflights allow: the standard ones and every
+	// header the loaded specs read (security schemes, header parameters).
+	corsHeaders string
 }
 
 // New builds a Server: everything derivable from the specs is computed here, once, and the
@@ -124,12 +127,27 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Root != "" && len(s.apis) == 0 {
 		return nil, fmt.Errorf("--api %q: no such API (have %s)", cfg.Root, apiIDs(cfg.APIs))
 	}
+	s.corsHeaders = corsHeaders(cfg.APIs)
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	if err := s.seedFixtures(""); err != nil {
 		return nil, err
 	}
 	s.handler = s.withCORS(s.observe(r))
 	return s, nil
+}
+
+func corsHeaders(apis []*apispec.API) string {
+	out := []string{"Content-Type", "Accept", "Authorization", "Prefer"}
+	seen := map[string]bool{"content-type": true, "accept": true, "authorization": true, "prefer": true}
+	for _, a := range apis {
+		for _, h := range a.Headers {
+			if !seen[strings.ToLower(h)] {
+				seen[strings.ToLower(h)] = true
+				out = append(out, h)
+			}
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func apiIDs(apis []*apispec.API) string {
@@ -241,7 +259,7 @@ func (s *Server) withCORS(next http.Handler) http.Handler {
 		h.Set("Access-Control-Expose-Headers", DecisionHeader+", Allow")
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
-			allowed := "Content-Type, Accept, Authorization, Prefer, x-API-Key, x-account-id"
+			allowed := s.corsHeaders
 			if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
 				allowed += ", " + req
 			}
