@@ -40,7 +40,10 @@ func value(f *gofakeit.Faker, s *openapi3.Schema, name string, dir Direction, de
 	if len(s.Enum) > 0 {
 		return s.Enum[f.IntRange(0, len(s.Enum)-1)]
 	}
-	for _, alts := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf, s.AllOf} {
+	if len(s.AllOf) > 0 {
+		return allOf(f, s, name, dir, depth)
+	}
+	for _, alts := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf} {
 		if len(alts) > 0 && alts[0].Value != nil && (s.Type == nil || len(s.Type.Slice()) == 0) {
 			return value(f, alts[0].Value, name, dir, depth+1)
 		}
@@ -73,6 +76,43 @@ func value(f *gofakeit.Faker, s *openapi3.Schema, name string, dir Direction, de
 		return f.Bool()
 	}
 	return str(f, s, name)
+}
+
+// allOf makes a value that meets every part: objects are merged, property by property; for
+// other types the first part that gives a value wins.
+func allOf(f *gofakeit.Faker, s *openapi3.Schema, name string, dir Direction, depth int) any {
+	rest := *s
+	rest.AllOf = nil
+	var merged map[string]any
+	var other any
+	parts := append([]*openapi3.Schema{&rest}, nil)[:1]
+	for _, ref := range s.AllOf {
+		if ref.Value != nil {
+			parts = append(parts, ref.Value)
+		}
+	}
+	for i, p := range parts {
+		if i == 0 && len(p.Properties) == 0 && (p.Type == nil || len(p.Type.Slice()) == 0) {
+			continue
+		}
+		switch v := value(f, p, name, dir, depth+1).(type) {
+		case map[string]any:
+			if merged == nil {
+				merged = map[string]any{}
+			}
+			for k, e := range v {
+				merged[k] = e
+			}
+		default:
+			if other == nil {
+				other = v
+			}
+		}
+	}
+	if merged != nil {
+		return merged
+	}
+	return other
 }
 
 func object(f *gofakeit.Faker, s *openapi3.Schema, dir Direction, depth int) map[string]any {
