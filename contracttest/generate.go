@@ -1,6 +1,7 @@
 package contracttest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -510,10 +511,11 @@ func slug(s string) string {
 
 func compact(v any) string {
 	s := fmt.Sprintf("%#v", v)
-	if str, ok := v.(string); ok {
-		s = fmt.Sprintf("%q", str)
-	}
-	switch v.(type) {
+	switch t := v.(type) {
+	case string:
+		s = fmt.Sprintf("%q", t)
+	case json.Number:
+		s = string(t) // not %#v, which would quote it like a string
 	case map[string]any:
 		s = "an object"
 	case []any:

@@ -1,6 +1,7 @@
 package contracttest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"path"
@@ -161,7 +162,11 @@ func (b *opBuilder) fresh(s *openapi3.Schema, old any) any {
 			candidates = append(candidates, v[:i]+tag+v[i:])
 		}
 		candidates = append(candidates, v+tag)
-	case float64:
+	case json.Number: // generated values and fixtures
+		if f, err := v.Float64(); err == nil {
+			candidates = append(candidates, jsonvalue.Normalize(f+float64(b.g.faker.Number(100_000, 900_000_000))))
+		}
+	case float64: // the spec's own examples
 		candidates = append(candidates, v+float64(b.g.faker.Number(100_000, 900_000_000)))
 	}
 	for _, c := range candidates {
