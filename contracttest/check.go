@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // responseChecker holds what the checks of one operation's responses need, computed once.
@@ -195,7 +196,7 @@ func shapeMismatch(t, v any, status int, at string) []string {
 			return []string{where + " must be a list"}
 		}
 	default:
-		if !reflect.DeepEqual(normalize(t), v) {
+		if !jsonvalue.Equal(t, v) {
 			return []string{fmt.Sprintf("%s must be %v, got %v", where, t, v)}
 		}
 	}

@@ -1,6 +1,7 @@
 package contracttest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -285,16 +286,16 @@ func (b *opBuilder) keepDocumented(body map[string]any) {
 		}
 	}
 	for _, path := range keep {
-		if v, ok := getAt(b.example, path); ok {
-			setAt(body, path, jsonvalue.Copy(v))
+		if v, ok := jsonvalue.Get(b.example, path); ok {
+			jsonvalue.Set(body, path, jsonvalue.Copy(v))
 		} else {
-			deleteAt(body, path)
+			jsonvalue.Delete(body, path)
 		}
 	}
 	for _, r := range b.op.Rules {
 		if r.Check == apispec.CheckEquals && r.Field.Root == "body" && r.To.Root == "body" {
-			if v, ok := getAt(body, r.To.Keys); ok {
-				setAt(body, r.Field.Keys, jsonvalue.Copy(v))
+			if v, ok := jsonvalue.Get(body, r.To.Keys); ok {
+				jsonvalue.Set(body, r.Field.Keys, jsonvalue.Copy(v))
 			}
 		}
 	}
@@ -335,7 +336,7 @@ func (b *opBuilder) walk(s *openapi3.Schema, path []string, shown string) {
 		fshown := strings.TrimPrefix(shown+"."+name, ".")
 		if contains(s.Required, name) {
 			body := b.baseCopy()
-			deleteAt(body, fp)
+			jsonvalue.Delete(body, fp)
 			expect := b.kindStatus(apispec.KindValidation)
 			if b.isCredential(fp) {
 				expect = dedupe(append(expect, b.kindStatus(apispec.KindUnauthorized)...))
@@ -360,7 +361,7 @@ func (b *opBuilder) walk(s *openapi3.Schema, path []string, shown string) {
 }
 
 func (b *opBuilder) fieldNegatives(s *openapi3.Schema, path []string, shown string) {
-	current, ok := getAt(b.base, path)
+	current, ok := jsonvalue.Get(b.base, path)
 	if !ok || current == nil || b.g.check(s, current) != nil {
 		current, _ = b.g.valid(s)
 	}
@@ -374,7 +375,7 @@ func (b *opBuilder) fieldNegatives(s *openapi3.Schema, path []string, shown stri
 	for _, v := range found {
 		body := b.baseCopy()
 		b.ensureParents(body, path)
-		setAt(body, path, v.value)
+		jsonvalue.Set(body, path, v.value)
 		b.negative(&Case{ID: id + v.keyword, constraint: shown + " " + v.keyword,
 			Description: fmt.Sprintf("%s breaks %s: sent %s", shown, v.what, compact(v.value))},
 			b.raw(b.op.Method, b.header, body), expect)
@@ -403,7 +404,7 @@ func (b *opBuilder) ensureParents(body map[string]any, path []string) {
 		if s == nil {
 			return
 		}
-		if v, ok := getAt(body, path[:i+1]); ok && v != nil {
+		if v, ok := jsonvalue.Get(body, path[:i+1]); ok && v != nil {
 			if arr, isArr := v.([]any); !isArr || len(arr) > 0 {
 				continue
 			}
@@ -415,7 +416,7 @@ func (b *opBuilder) ensureParents(body map[string]any, path []string) {
 		if arr, isArr := v.([]any); isArr && len(arr) == 0 {
 			v = []any{nil}
 		}
-		setAt(body, path[:i+1], v)
+		jsonvalue.Set(body, path[:i+1], v)
 	}
 }
 
@@ -510,10 +511,11 @@ func slug(s string) string {
 
 func compact(v any) string {
 	s := fmt.Sprintf("%#v", v)
-	if str, ok := v.(string); ok {
-		s = fmt.Sprintf("%q", str)
-	}
-	switch v.(type) {
+	switch t := v.(type) {
+	case string:
+		s = fmt.Sprintf("%q", t)
+	case json.Number:
+		s = string(t) // not %#v, which would quote it like a string
 	case map[string]any:
 		s = "an object"
 	case []any:

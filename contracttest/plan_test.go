@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 var apiIDs = []string{"crm", "pland", "pulse", "ruangkerja", "superfy"}
@@ -53,7 +55,7 @@ func TestUniqueValuesDifferBetweenCases(t *testing.T) {
 			continue
 		}
 		for i, s := range c.Steps {
-			v, _ := getAt(s.json, []string{"employeeID"})
+			v, _ := jsonvalue.Get(s.json, []string{"employeeID"})
 			str, _ := v.(string)
 			require.NotEmpty(t, str, c.ID)
 			if i == 1 {

@@ -1,6 +1,7 @@
 package contracttest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"path"
@@ -49,9 +50,9 @@ func (b *opBuilder) ruleStatus(r *apispec.Rule) []int {
 
 func (b *opBuilder) equalsCase(r *apispec.Rule) {
 	body := b.baseCopy()
-	other, _ := getAt(body, r.To.Keys)
+	other, _ := jsonvalue.Get(body, r.To.Keys)
 	changed := fmt.Sprint(other) + "-different"
-	setAt(body, r.Field.Keys, changed)
+	jsonvalue.Set(body, r.Field.Keys, changed)
 	b.ruleCase(r, body, fmt.Sprintf("%s differs from %s (rule %s)", strings.Join(r.Field.Keys, "."), strings.Join(r.To.Keys, "."), r.ID))
 }
 
@@ -74,7 +75,7 @@ func (b *opBuilder) lookupCase(r *apispec.Rule) {
 	if s != nil && (s.Type.Is(openapi3.TypeInteger) || s.Type.Is(openapi3.TypeNumber)) {
 		unknown = float64(b.g.faker.Number(900_000_000, 999_999_999))
 	}
-	setAt(body, r.Field.Keys, unknown)
+	jsonvalue.Set(body, r.Field.Keys, unknown)
 	b.ruleCase(r, body, fmt.Sprintf("%s names a %s entry that does not exist: %v (rule %s)", strings.Join(r.Field.Keys, "."), r.Collection, unknown, r.ID))
 }
 
@@ -100,11 +101,11 @@ func (b *opBuilder) uniqueCases(r *apispec.Rule) {
 			if f.Root != "body" {
 				continue
 			}
-			v, ok := getAt(first, f.Keys)
+			v, ok := jsonvalue.Get(first, f.Keys)
 			if !ok {
 				continue
 			}
-			setAt(second, f.Keys, vr.change(jsonvalue.Copy(v)))
+			jsonvalue.Set(second, f.Keys, vr.change(jsonvalue.Copy(v)))
 			names = append(names, strings.Join(f.Keys, "."))
 		}
 		c := &Case{ID: "rule/" + r.ID + "/" + vr.suffix, Kind: Stateful, constraint: "rule " + r.ID, Expect: b.ruleStatus(r),
@@ -146,8 +147,8 @@ func (b *opBuilder) freshen(body map[string]any) {
 			if s == nil {
 				continue
 			}
-			old, _ := getAt(body, f.Keys)
-			setAt(body, f.Keys, b.fresh(s, old))
+			old, _ := jsonvalue.Get(body, f.Keys)
+			jsonvalue.Set(body, f.Keys, b.fresh(s, old))
 		}
 	}
 }
@@ -161,7 +162,11 @@ func (b *opBuilder) fresh(s *openapi3.Schema, old any) any {
 			candidates = append(candidates, v[:i]+tag+v[i:])
 		}
 		candidates = append(candidates, v+tag)
-	case float64:
+	case json.Number: // generated values and fixtures
+		if f, err := v.Float64(); err == nil {
+			candidates = append(candidates, jsonvalue.Normalize(f+float64(b.g.faker.Number(100_000, 900_000_000))))
+		}
+	case float64: // the spec's own examples
 		candidates = append(candidates, v+float64(b.g.faker.Number(100_000, 900_000_000)))
 	}
 	for _, c := range candidates {

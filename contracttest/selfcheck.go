@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // selfChecker validates the harness's own requests with kin-openapi before they are sent: a
@@ -73,8 +74,8 @@ func (c *selfChecker) checkRules(r *Request) error {
 		if rule.Check != apispec.CheckEquals || rule.Field.Root != "body" || rule.To.Root != "body" {
 			continue
 		}
-		a, _ := getAt(r.json, rule.Field.Keys)
-		b, _ := getAt(r.json, rule.To.Keys)
+		a, _ := jsonvalue.Get(r.json, rule.Field.Keys)
+		b, _ := jsonvalue.Get(r.json, rule.To.Keys)
 		if fmt.Sprint(a) != fmt.Sprint(b) {
 			return fmt.Errorf("rule %s: %s differs from %s", rule.ID, strings.Join(rule.Field.Keys, "."), strings.Join(rule.To.Keys, "."))
 		}

@@ -1,7 +1,6 @@
 package contracttest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -12,11 +11,13 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/usermock/usermock/internal/fake"
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // values generates JSON values from schemas: valid ones for positive cases, and for negative
 // cases values that break exactly one constraint. Every value it returns has been checked with
-// kin-openapi against the schema it was made for.
+// kin-openapi against the schema it was made for, in the form the server decodes a request
+// body to (jsonvalue.Normalize: numbers as json.Number), so both see the same value.
 type values struct {
 	faker *gofakeit.Faker
 	opts  []openapi3.SchemaValidationOption
@@ -63,7 +64,7 @@ func (g *values) check(s *openapi3.Schema, v any) []string {
 // valid returns a value valid for s, or an error when none was found in a few attempts.
 func (g *values) valid(s *openapi3.Schema) (any, error) {
 	for attempt := 0; attempt < 8; attempt++ {
-		v := normalize(fake.Value(g.faker, s, "", fake.Request))
+		v := jsonvalue.Normalize(fake.Value(g.faker, s, "", fake.Request))
 		if g.check(s, v) == nil {
 			return v, nil
 		}
@@ -84,7 +85,7 @@ type violation struct {
 func (g *values) violations(s *openapi3.Schema, valid any) (out []violation, missed []violation) {
 	try := func(keyword, what string, exact bool, candidates ...any) {
 		for _, c := range candidates {
-			c = normalize(c)
+			c = jsonvalue.Normalize(c)
 			got := g.check(s, c)
 			if len(got) == 0 {
 				continue
@@ -183,20 +184,6 @@ func badFormats(format string) []any {
 		return []any{"31.02.2020", "2020-12-31", "not-a-date"}
 	}
 	return []any{"not-a-" + format, "!"}
-}
-
-// normalize turns a Go value into what encoding/json decodes, so kin-openapi sees the request
-// exactly as the server will.
-func normalize(v any) any {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return v
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return v
-	}
-	return out
 }
 
 func describeSchema(s *openapi3.Schema) string {

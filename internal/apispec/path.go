@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // Path names a value in a request's evaluation context: a root ("body", "header",
@@ -47,30 +49,15 @@ func (p *Path) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Lookup resolves the path in ctx, a map from root names to decoded JSON values.
+// Lookup resolves the path in ctx, a map from root names to decoded JSON values. A JSON null
+// counts as missing: a rule or an echo treats an explicit null like an absent field.
 func (p Path) Lookup(ctx map[string]any) (any, bool) {
 	v, ok := ctx[p.Root]
 	if !ok {
 		return nil, false
 	}
-	for _, k := range p.Keys {
-		switch c := v.(type) {
-		case map[string]any:
-			v, ok = c[k]
-		case []any:
-			i, err := strconv.Atoi(k)
-			ok = err == nil && i >= 0 && i < len(c)
-			if ok {
-				v = c[i]
-			}
-		default:
-			ok = false
-		}
-		if !ok {
-			return nil, false
-		}
-	}
-	return v, v != nil
+	v, ok = jsonvalue.Get(v, p.Keys)
+	return v, ok && v != nil
 }
 
 // Generator names a value the mock makes up: an object id, a UUID, a sequence number, the time,

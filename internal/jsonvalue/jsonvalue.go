@@ -1,5 +1,3 @@
-// Package jsonvalue works on decoded JSON values: map[string]any, []any and scalars, as
-// encoding/json produces them.
 package jsonvalue
 
 // Copy returns a deep copy of a decoded JSON value; scalars are shared, being immutable.
