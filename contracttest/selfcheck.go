@@ -76,7 +76,7 @@ func (c *selfChecker) checkRules(r *Request) error {
 		}
 		a, _ := jsonvalue.Get(r.json, rule.Field.Keys)
 		b, _ := jsonvalue.Get(r.json, rule.To.Keys)
-		if fmt.Sprint(a) != fmt.Sprint(b) {
+		if !jsonvalue.Equal(a, b) {
 			return fmt.Errorf("rule %s: %s differs from %s", rule.ID, strings.Join(rule.Field.Keys, "."), strings.Join(rule.To.Keys, "."))
 		}
 	}

@@ -36,12 +36,12 @@ func newCredentials(set *fixture.Set, mode AuthMode, bodyFields []string) *crede
 		return c
 	}
 	if set.Default != nil {
-		c.fallback = fixture.JSON(set.Default).(map[string]any)
+		c.fallback, _ = fixture.JSON(set.Default).(map[string]any)
 	}
 	for i := range set.Credentials {
 		cr := &set.Credentials[i]
 		if cr.Attributes != nil {
-			c.attrs[cr] = fixture.JSON(cr.Attributes).(map[string]any)
+			c.attrs[cr], _ = fixture.JSON(cr.Attributes).(map[string]any)
 		}
 		if cr.Scheme == fixture.BodyScheme {
 			m, _ := cr.Value.(map[string]any)

@@ -176,7 +176,7 @@ func (o *opState) change(req *request) (result, *failure) {
 		}
 		claims, _, groups := c.storeClaims(c.op.Rules, ctx)
 		oldResp := decodedBody(old.Response)
-		keep := func(ptr string) (any, bool) { return getAt(oldResp, splitPointer(ptr)) }
+		keep := func(ptr string) (any, bool) { return jsonvalue.Get(oldResp, pointerTokens(ptr)) }
 		t, ok := c.template(c.op.Success, "")
 		if !ok {
 			return store.Record{}, errors.New("no success response to render")

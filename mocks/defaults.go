@@ -53,7 +53,7 @@ func (b *bodyCheck) emptyDefaults(body any) {
 		if !d.ifEmpty {
 			continue
 		}
-		parent, ok := getAt(body, d.path[:len(d.path)-1])
+		parent, ok := jsonvalue.Get(body, d.path[:len(d.path)-1])
 		m, isObj := parent.(map[string]any)
 		if !ok || !isObj {
 			continue
@@ -68,7 +68,7 @@ func (b *bodyCheck) emptyDefaults(body any) {
 // explicit null is left for validation to judge, never replaced.
 func (b *bodyCheck) applyDefaults(body any) {
 	for _, d := range b.defaults {
-		parent, ok := getAt(body, d.path[:len(d.path)-1])
+		parent, ok := jsonvalue.Get(body, d.path[:len(d.path)-1])
 		m, isObj := parent.(map[string]any)
 		if !ok || !isObj {
 			continue

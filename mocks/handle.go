@@ -15,6 +15,7 @@ import (
 
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/fixture"
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // opState is one operation with everything derived from the spec at start-up.
@@ -57,8 +58,9 @@ func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthM
 		index := map[string]any{}
 		if set != nil {
 			for _, item := range set.Collections[r.Collection] {
-				v := fixture.JSON(item).(map[string]any)
-				index[canon(v[r.Key], false)] = v
+				if v, ok := fixture.JSON(item).(map[string]any); ok {
+					index[jsonvalue.Key(v[r.Key], false)] = v
+				}
 			}
 		}
 		o.collections[r.ID] = index

@@ -3,7 +3,6 @@ package mocks
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/usermock/usermock/internal/apispec"
@@ -63,7 +62,7 @@ func (o *opState) slotOrder(ord *render.Order) *render.Order {
 	for i, e := range o.op.Echo {
 		node := c
 		if e.Pointer != "" {
-			node = c.At(splitPointer(e.Pointer))
+			node = c.At(pointerTokens(e.Pointer))
 		}
 		node.Slot = i
 	}
@@ -71,16 +70,9 @@ func (o *opState) slotOrder(ord *render.Order) *render.Order {
 	return c
 }
 
-func splitPointer(p string) []string {
-	if p == "" {
-		return nil
-	}
-	toks := strings.Split(p[1:], "/")
-	for i, t := range toks {
-		if strings.Contains(t, "~") {
-			toks[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(t)
-		}
-	}
+// pointerTokens splits an echo pointer, checked at load, into its tokens.
+func pointerTokens(p string) []string {
+	toks, _ := jsonvalue.ParsePointer(p)
 	return toks
 }
 
@@ -154,7 +146,7 @@ func (o *opState) valueAt(t *responseTemplate, values []any, present []bool, tok
 		if !present[i] {
 			continue
 		}
-		toks := splitPointer(e.Pointer)
+		toks := pointerTokens(e.Pointer)
 		if len(toks) > len(tokens) || len(toks) <= bestLen {
 			continue
 		}
@@ -163,10 +155,10 @@ func (o *opState) valueAt(t *responseTemplate, values []any, present []bool, tok
 		}
 	}
 	if best >= 0 {
-		v, _ := getAt(values[best], tokens[bestLen:])
+		v, _ := jsonvalue.Get(values[best], tokens[bestLen:])
 		return v
 	}
-	v, _ := getAt(t.tmpl.Base, tokens)
+	v, _ := jsonvalue.Get(t.tmpl.Base, tokens)
 	return v
 }
 
@@ -208,27 +200,4 @@ func encodeJSON(v any, ord *render.Order) json.RawMessage {
 		return raw
 	}
 	return render.Marshal(v, ord)
-}
-
-// getAt returns the value at a path of object keys and array indexes.
-func getAt(v any, tokens []string) (any, bool) {
-	for _, k := range tokens {
-		switch t := v.(type) {
-		case map[string]any:
-			x, ok := t[k]
-			if !ok {
-				return nil, false
-			}
-			v = x
-		case []any:
-			i, err := strconv.Atoi(k)
-			if err != nil || i < 0 || i >= len(t) {
-				return nil, false
-			}
-			v = t[i]
-		default:
-			return nil, false
-		}
-	}
-	return v, true
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/jsonvalue"
 	"github.com/usermock/usermock/internal/store"
 )
 
@@ -25,7 +26,7 @@ func (o *opState) checkRules(rules []*apispec.Rule, ctx evalContext) *failure {
 		case apispec.CheckEquals:
 			a, _ := r.Field.Lookup(ctx)
 			b, _ := r.To.Lookup(ctx)
-			if canon(a, false) != canon(b, false) {
+			if jsonvalue.Key(a, false) != jsonvalue.Key(b, false) {
 				f = ruleFailure(r, a, 0, ctx)
 			}
 		case apispec.CheckLookup:
@@ -63,10 +64,10 @@ func (o *opState) checkRules(rules []*apispec.Rule, ctx evalContext) *failure {
 // lookup finds the collection item whose key equals v; the index is built at start-up.
 func (o *opState) lookup(r *apispec.Rule, v any) any {
 	if idx, ok := o.collections[r.ID]; ok {
-		return idx[canon(v, false)]
+		return idx[jsonvalue.Key(v, false)]
 	}
 	if o.creator != nil && o.creator != o {
-		return o.creator.collections[r.ID][canon(v, false)]
+		return o.creator.collections[r.ID][jsonvalue.Key(v, false)]
 	}
 	return nil
 }
@@ -85,7 +86,7 @@ func (o *opState) storeClaims(rules []*apispec.Rule, ctx evalContext) ([]store.C
 			}
 		case apispec.CheckLimit:
 			scope, _ := r.Scope.Lookup(ctx)
-			group := r.ID + "\x00" + canon(scope, false)
+			group := r.ID + "\x00" + jsonvalue.Key(scope, false)
 			groups = append(groups, group)
 			if m, ok := r.Max.Lookup(ctx); ok {
 				if n, err := strconv.Atoi(display(m)); err == nil {
@@ -101,14 +102,14 @@ func uniqueKey(r *apispec.Rule, ctx evalContext) (string, bool) {
 	parts := make([]string, 0, len(r.Fields)+1)
 	if !r.Scope.IsZero() {
 		s, _ := r.Scope.Lookup(ctx)
-		parts = append(parts, canon(s, false))
+		parts = append(parts, jsonvalue.Key(s, false))
 	}
 	for _, f := range r.Fields {
 		v, ok := f.Lookup(ctx)
 		if !ok {
 			return "", false // an absent value claims nothing
 		}
-		parts = append(parts, canon(v, r.Fold))
+		parts = append(parts, jsonvalue.Key(v, r.Fold))
 	}
 	return strings.Join(parts, "\x00"), true
 }
@@ -241,24 +242,6 @@ func display(v any) string {
 	return string(b)
 }
 
-// canon is the comparison key of a JSON value: numbers compare by value whatever their Go type.
-func canon(v any, fold bool) string {
-	var s string
-	switch t := v.(type) {
-	case string:
-		s = "s" + t
-	case nil:
-		return "null"
-	default:
-		b, _ := json.Marshal(t)
-		s = "j" + string(b)
-	}
-	if fold {
-		s = strings.ToLower(s)
-	}
-	return s
-}
-
 func includesAll(have any, want []any) bool {
 	list, ok := have.([]any)
 	if !ok {
@@ -266,10 +249,10 @@ func includesAll(have any, want []any) bool {
 	}
 	set := map[string]bool{}
 	for _, v := range list {
-		set[canon(v, false)] = true
+		set[jsonvalue.Key(v, false)] = true
 	}
 	for _, w := range want {
-		if !set[canon(w, false)] {
+		if !set[jsonvalue.Key(w, false)] {
 			return false
 		}
 	}

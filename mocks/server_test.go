@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // apiCase describes how to reach one API in the tests.
@@ -94,21 +96,8 @@ func caseFor(id string) apiCase {
 }
 
 func pointerValue(v any, ptr string) any {
-	for _, tok := range strings.Split(ptr[1:], "/") {
-		switch c := v.(type) {
-		case map[string]any:
-			v = c[tok]
-		case []any:
-			if tok == "0" && len(c) > 0 {
-				v = c[0]
-			} else {
-				return nil
-			}
-		default:
-			return nil
-		}
-	}
-	return v
+	got, _ := jsonvalue.GetPointer(v, ptr)
+	return got
 }
 
 // TestRejections: each documented rule broken gets the right status and names the cause, in

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // opExtension is the operation-level x-usermock object as written in a spec.
@@ -41,10 +43,11 @@ func (c *compiler) compileExtension(o *Operation) {
 		}
 	}
 	if ext.Key != nil {
-		if *ext.Key == "" || !strings.HasPrefix(*ext.Key, "/") {
+		toks, err := jsonvalue.ParsePointer(*ext.Key)
+		if err != nil || len(toks) == 0 {
 			c.problem(ptr+"/key", "key %q must be a JSON pointer into the success response, e.g. /id", *ext.Key)
 		} else {
-			o.Key = splitPointer(*ext.Key)
+			o.Key = toks
 		}
 	}
 	if cr := ext.Credentials; cr != nil {

@@ -120,17 +120,3 @@ func ParseSource(s string) (Source, error) {
 	}
 	return src, nil
 }
-
-// splitPointer splits a JSON pointer ("/a/b~1c") into its unescaped tokens.
-func splitPointer(p string) []string {
-	if p == "" {
-		return nil
-	}
-	toks := strings.Split(p[1:], "/")
-	for i, t := range toks {
-		if strings.Contains(t, "~") {
-			toks[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(t)
-		}
-	}
-	return toks
-}
