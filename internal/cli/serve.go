@@ -73,8 +73,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	logger := slog.New(handler)
 
 	apis, sets, problems := c.src.load(ctx)
-	if len(problems) > 0 {
-		return &ExitError{Code: 1, Err: fmt.Errorf("cannot start: %d problem(s) in specs or fixtures:\n%w", len(problems), problems)}
+	if fatal := problems.Fatal(); len(fatal) > 0 {
+		return &ExitError{Code: 1, Err: fmt.Errorf("cannot start: %d problem(s) in specs or fixtures:\n%w", len(fatal), fatal)}
+	}
+	for _, w := range problems.Warnings() {
+		logger.Warn(w.Message, "file", w.File, "line", w.Line)
 	}
 	var st store.Store = store.NewMemoryKeeping(c.keep)
 	if c.state != "" {
