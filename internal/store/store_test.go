@@ -42,7 +42,7 @@ func TestMemorySeqAndSeeds(t *testing.T) {
 	got, err := m.Create(s1, nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, int64(0), got.Seq)
-	got, err = m.Create(rec("a", "c1"), nil, func(seq int64) (any, error) { return seq, nil })
+	got, err = m.Create(rec("a", "c1"), nil, func(seq int64) (any, string, error) { return seq, "", nil })
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), got.Seq)
 	assert.Equal(t, int64(1), got.Response)
@@ -114,7 +114,7 @@ func TestFileCorruptMiddleLineIsAnError(t *testing.T) {
 func TestRecordsKeepRawJSON(t *testing.T) {
 	m := NewMemory()
 	raw := Record{API: "a", Body: json.RawMessage(`{"n": 12345678901234567, "s": "x"}`), Claims: []Claim{{Rule: "u", Key: "1"}}}
-	_, err := m.Create(raw, nil, func(seq int64) (any, error) { return json.RawMessage(`{"id": 1}`), nil })
+	_, err := m.Create(raw, nil, func(seq int64) (any, string, error) { return json.RawMessage(`{"id": 1}`), "", nil })
 	require.NoError(t, err)
 	_, err = m.Create(rec("a", "2"), nil, nil)
 	require.NoError(t, err)
