@@ -73,7 +73,7 @@ func NewPlan(ctx context.Context, cfg Config) (*Plan, error) {
 		return nil, fmt.Errorf("%w: API %q: %v", ErrConfig, cfg.API, err)
 	}
 	api, problems := apispec.LoadAPI(ctx, cfg.API+".yaml", data)
-	if fatal := problems.Fatal(); len(fatal) > 0 {
+	if fatal := problems.Fatal(); len(fatal) > 0 { // warnings name what the mock ignores
 		return nil, fmt.Errorf("%w: %v", ErrConfig, fatal.Err())
 	}
 	g := newValues(cfg.Seed, api.Doc)

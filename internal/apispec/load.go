@@ -190,7 +190,7 @@ func (c *compiler) compile() {
 		c.api.Errors.KindOrder = map[Kind]*render.Order{}
 		for k := range c.api.Errors.Kinds {
 			if !k.Valid() {
-				c.problem("/x-usermock/errors/kinds/"+string(k), "unknown failure kind %q (known: %v)", k, Kinds())
+				c.unknownName("/x-usermock/errors/kinds/"+EscapePointer(string(k)), "failure kind", string(k), "x-usermock.errors.kinds", kindNames())
 			}
 			c.api.Errors.KindOrder[k] = c.api.orderAt("/x-usermock/errors/kinds/" + string(k) + "/body")
 		}
@@ -215,6 +215,7 @@ func (c *compiler) compile() {
 	c.inferBehaviours()
 	c.collectHeaders()
 	c.unsupported()
+	c.lint()
 }
 
 // StandardErrors is the error shape of a spec that declares none: RFC 9457 problem details.

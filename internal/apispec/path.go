@@ -97,6 +97,11 @@ func ParseSource(s string) (Source, error) {
 		if name == "regex" && arg == "" {
 			return src, fmt.Errorf("$regex needs a regular expression, e.g. $regex:[A-Z]{8}")
 		}
+		if name == "regex" {
+			if err := checkRegexGenerator(arg); err != nil {
+				return src, err
+			}
+		}
 		src.Gen = &Generator{Name: name, Arg: arg}
 	} else {
 		p, err := ParsePath(left)

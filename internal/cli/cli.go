@@ -127,8 +127,9 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
 	}
+	// Warnings name what the mock ignores; only the rest make the specs unusable.
 	if fatal := problems.Fatal(); len(fatal) > 0 {
-		return &ExitError{Code: 1, Err: fmt.Errorf("%d problem(s)", len(fatal))}
+		return &ExitError{Code: 1, Err: fmt.Errorf("%d problem(s), %d warning(s)", len(fatal), len(problems)-len(fatal))}
 	}
 	for _, a := range apis {
 		from := a.Source

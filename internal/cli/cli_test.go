@@ -69,6 +69,9 @@ func TestLintReportsBrokenSpecs(t *testing.T) {
 		{"unknown generator", "pland.yaml", func(s string) string {
 			return strings.Replace(s, "$objectid", "$mongoid", 1)
 		}, `unknown generator "$mongoid"`},
+		{"misspelt rule key", "pulse.yaml", func(s string) string {
+			return strings.Replace(s, "            fold: true", "            flod: true", 1)
+		}, `pulse.yaml:53: unknown key "flod" in rule "email_unique_per_account"; did you mean "fold"?`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +85,16 @@ func TestLintReportsBrokenSpecs(t *testing.T) {
 			assert.Contains(t, out.String(), dir+string(os.PathSeparator)+tt.file+":")
 		})
 	}
+}
+
+func TestLintPassesWithWarnings(t *testing.T) {
+	dir := copySpecs(t, "pulse.yaml", func(s string) string {
+		return strings.Replace(s, "          description: No such endpoint\n", "          description: No such endpoint\n          links: {self: {operationId: createUser}}\n", 1)
+	})
+	var out, errb bytes.Buffer
+	require.NoError(t, Run(context.Background(), []string{"lint", "--specs", dir}, &out, &errb))
+	assert.Contains(t, out.String(), dir+string(os.PathSeparator)+"pulse.yaml:138: warning: POST /users: response 404: links are not supported")
+	assert.Equal(t, 5, strings.Count(out.String(), "ok  "))
 }
 
 func TestServeStartsAndStops(t *testing.T) {
