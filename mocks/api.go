@@ -68,7 +68,7 @@ func (a *apiState) allowed(r *http.Request) []string {
 		probe := r.Clone(r.Context())
 		probe.Method = op.Method
 		var m mux.RouteMatch
-		if a.router.Match(probe, &m) && m.MatchErr == nil {
+		if a.router.Match(probe, &m) && m.MatchErr == nil && (len(out) == 0 || !contains(out, op.Method)) {
 			out = append(out, op.Method)
 		}
 	}
@@ -92,7 +92,7 @@ func (a *apiState) writeFailure(w http.ResponseWriter, r *http.Request, x *excha
 	}
 	mt := ""
 	if x.o != nil && r != nil {
-		mt = negotiate(r.Header.Get("Accept"), x.o.op.ResponseTypes[out.status])
+		mt = negotiate(r.Header.Get("Accept"), renderable(x.o.op.ResponseTypes[out.status]))
 	}
 	msgs, _ := out.vars["message"].(string)
 	decision := fmt.Sprintf("%d %s: %s", out.status, f.kind, msgs)
@@ -129,4 +129,13 @@ func exchangeFrom(ctx context.Context) *exchange {
 		return x
 	}
 	return &exchange{}
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
 }

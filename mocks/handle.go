@@ -217,7 +217,11 @@ func (o *opState) prepare(r *http.Request) (*request, *failure) {
 	check := o.bodies[body.mediaType]
 	if body.present && check != nil {
 		check.emptyDefaults(body.value)
-		problems = append(problems, check.problems(body.value, o.schemaOpts)...)
+		subject := body.value
+		if o.op.Behaviour == apispec.BehaviourUpdate && strings.Contains(strings.ToLower(body.mediaType), "merge-patch") {
+			subject = withoutNulls(subject) // a null in a merge patch removes the member (RFC 7386)
+		}
+		problems = append(problems, check.problems(subject, o.schemaOpts)...)
 	}
 	rules := o.op.Rules
 	if o.creator != nil && o.creator != o && (o.op.Behaviour == apispec.BehaviourReplace) {
@@ -377,9 +381,24 @@ func (o *opState) write(w http.ResponseWriter, r *http.Request, x *exchange, sta
 		w.WriteHeader(status)
 		return
 	}
-	h.Set("Content-Type", contentType(negotiate(r.Header.Get("Accept"), o.op.ResponseTypes[status]), "application/json"))
+	h.Set("Content-Type", contentType(negotiate(r.Header.Get("Accept"), renderable(o.op.ResponseTypes[status])), "application/json"))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// renderable keeps the media types the mock writes bodies in: JSON ones. A status that
+// documents only other types (XML, plain text) is answered in JSON, its first JSON-free type
+// being no promise the mock can keep.
+func renderable(types []string) []string {
+	for i, t := range types {
+		if !isJSONType(strings.ToLower(t)) {
+			if i == 0 {
+				return nil
+			}
+			return types[:i]
+		}
+	}
+	return types
 }
 
 // contentType is the Content-Type header for a media type (fallback when ""), with a
@@ -428,3 +447,18 @@ func joinInts(xs []int) string {
 var _ = context.Background
 var _ = errors.New
 var _ = json.Marshal
+
+// withoutNulls copies an object without its null members, at every depth.
+func withoutNulls(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		if e != nil {
+			out[k] = withoutNulls(e)
+		}
+	}
+	return out
+}

@@ -109,6 +109,9 @@ func (o *opState) slots(ctx evalContext, seq int64, keep func(ptr string) (any, 
 			}
 		}
 		values[i], present[i] = o.api.srv.gen.resolve(&e.Source, ctx, seq)
+		if !present[i] && e.Source.Omit {
+			values[i], present[i] = render.Absent, true
+		}
 	}
 	return values, present
 }

@@ -17,15 +17,20 @@ func schemaProblems(err error, prefix string) []problem {
 	var out []problem
 	var walk func(error, string)
 	walk = func(err error, prefix string) {
+		// A RequestError wraps the MultiError of its parameter: it must be seen first, or
+		// the parameter's name is lost.
+		var re *openapi3filter.RequestError
+		if direct, ok := err.(*openapi3filter.RequestError); ok {
+			re = direct
+		}
 		var me openapi3.MultiError
-		if errors.As(err, &me) {
+		if re == nil && errors.As(err, &me) {
 			for _, e := range me {
 				walk(e, prefix)
 			}
 			return
 		}
-		var re *openapi3filter.RequestError
-		if errors.As(err, &re) {
+		if re != nil || errors.As(err, &re) {
 			p := prefix
 			if re.Parameter != nil {
 				p = re.Parameter.Name + " " + re.Parameter.In
@@ -48,7 +53,7 @@ func schemaProblems(err error, prefix string) []problem {
 	return dedupe(out)
 }
 
-func fromSchemaError(se *openapi3.SchemaError, prefix string) problem {
+func fromSchemaError(se *openapi3.SchemaError, prefix string) (p problem) {
 	field := strings.Join(se.JSONPointer(), ".")
 	if prefix != "" {
 		if field == "" {
@@ -59,6 +64,14 @@ func fromSchemaError(se *openapi3.SchemaError, prefix string) problem {
 	}
 	s := se.Schema
 	reason := se.Reason
+	defer func() {
+		p.Keyword = se.SchemaField
+		switch se.Value.(type) {
+		case map[string]any, []any: // the journal keeps problems: never a whole body
+		default:
+			p.Value = se.Value
+		}
+	}()
 	switch se.SchemaField {
 	case "required":
 		reason = "is required"
@@ -174,11 +187,12 @@ func plainReason(s string) string {
 }
 
 func dedupe(ps []problem) []problem {
-	seen := map[problem]bool{}
+	type key struct{ field, reason string }
+	seen := map[key]bool{}
 	out := ps[:0]
 	for _, p := range ps {
-		if !seen[p] {
-			seen[p] = true
+		if k := (key{p.Field, p.Reason}); !seen[k] {
+			seen[k] = true
 			out = append(out, p)
 		}
 	}

@@ -310,9 +310,16 @@ func (c *compiler) inferEcho(o *Operation) {
 			}
 		}
 	}
+	required := map[string]bool{}
+	if resp != nil {
+		for _, r := range allRequired(resp) {
+			required[r] = true
+		}
+	}
 	add := func(ptr []string, src string) {
 		s, err := ParseSource(src)
 		if err == nil {
+			s.Omit = len(ptr) == 1 && !required[ptr[0]] && s.Gen == nil && s.Fallback == nil
 			o.Echo = append(o.Echo, EchoEntry{Pointer: "/" + strings.Join(escapeAll(ptr), "/"), Source: s})
 		}
 	}
@@ -421,6 +428,18 @@ func escapeAll(toks []string) []string {
 	out := make([]string, len(toks))
 	for i, t := range toks {
 		out[i] = EscapePointer(t)
+	}
+	return out
+}
+
+// allRequired returns a schema's required properties, through allOf.
+func allRequired(s *openapi3.Schema) []string {
+	if s == nil {
+		return nil
+	}
+	out := append([]string(nil), s.Required...)
+	for _, sub := range s.AllOf {
+		out = append(out, allRequired(sub.Value)...)
 	}
 	return out
 }

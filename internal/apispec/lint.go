@@ -24,6 +24,7 @@ func (c *compiler) lint() {
 		c.lintOpKeys(o)
 		c.lintEchoTargets(o)
 		c.lintRuleMessages(o)
+		c.checkKindExamples(o)
 		c.lintProducibleStatuses(o)
 	}
 	c.lintErrorTemplates()

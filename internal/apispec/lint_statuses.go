@@ -29,10 +29,17 @@ func (o *Operation) producibleKinds() map[Kind]string {
 	if o.Behaviour.OnItem() {
 		kinds[KindNotFound] = fmt.Sprintf("behaviour %s can miss the record", o.Behaviour)
 	}
-	for _, r := range o.Rules {
+	rules := o.Rules
+	if o.Creator != nil && (o.Behaviour == BehaviourReplace || o.Behaviour == BehaviourUpdate) {
+		rules = append(append([]*Rule(nil), rules...), o.Creator.Rules...)
+	}
+	for _, r := range rules {
 		if r.Error.Kind.Valid() {
 			kinds[r.Error.Kind] = fmt.Sprintf("rule %q answers it", r.ID)
 		}
+	}
+	if o.Behaviour == BehaviourCreate && o.Key != nil {
+		kinds[KindConflict] = "a created record's key can be taken"
 	}
 	return kinds
 }

@@ -75,6 +75,9 @@ type Source struct {
 	Fallback  *Source
 	Literal   any
 	IsLiteral bool
+	// Omit drops the response member when the source names nothing (inferred echoes of
+	// optional fields the client did not send), instead of keeping the example's value.
+	Omit bool
 }
 
 var generators = map[string]bool{"objectid": true, "uuid": true, "seq": true, "now": true, "now.unix": true, "regex": true}

@@ -146,6 +146,11 @@ func Append(buf []byte, v any, o *Order) []byte {
 // Marshal returns the JSON encoding of v in o's order.
 func Marshal(v any, o *Order) []byte { return Append(nil, v, o) }
 
+// Absent, as a slot's value, leaves the member out of its object.
+var Absent = absent{}
+
+type absent struct{}
+
 // Template is a base value and an order whose slots take per-request values.
 type Template struct {
 	Base  any
@@ -253,7 +258,9 @@ func appendObject(buf []byte, m map[string]any, o *Order, ov *overlay) []byte {
 		for _, k := range o.Keys {
 			child := o.Children[k]
 			if sv, ok := ov.get(child); ok {
-				member(k, sv, child)
+				if sv != Absent {
+					member(k, sv, child)
+				}
 				continue
 			}
 			if v, ok := m[k]; ok {
