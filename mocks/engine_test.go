@@ -83,7 +83,9 @@ components:
 
 func TestSecurityAlternatives(t *testing.T) {
 	ts := serveSpec(t, securitySpec)
-	get := func(path string, h map[string]string) call { return call{method: http.MethodGet, path: path, headers: h} }
+	get := func(path string, h map[string]string) call {
+		return call{method: http.MethodGet, path: path, headers: h}
+	}
 	key := map[string]string{"X-API-Key": "k"}
 	bearer := map[string]string{"Authorization": "Bearer t"}
 	runEngineCases(t, ts, []engineCase{
