@@ -1,0 +1,142 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// keyed creates a record in collection /w with key k claiming unique value u.
+func keyed(t *testing.T, s Store, k, u string) Record {
+	t.Helper()
+	r := Record{API: "a", Collection: "/w", Body: json.RawMessage(`{"u":"` + u + `"}`), Claims: []Claim{{Rule: "u", Key: u}}, Groups: []string{"g"}}
+	got, err := s.Create(r, nil, func(int64) (any, string, error) { return json.RawMessage(`{"id":"` + k + `"}`), k, nil })
+	require.NoError(t, err)
+	return got
+}
+
+func change(u string) Change {
+	return func(old Record) (Record, error) {
+		return Record{Body: json.RawMessage(`{"u":"` + u + `"}`), Claims: []Claim{{Rule: "u", Key: u}}, Groups: old.Groups,
+			Response: json.RawMessage(`{"id":"` + old.Key + `","u":"` + u + `"}`)}, nil
+	}
+}
+
+func TestCRUD(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) Store{
+		"memory": func(*testing.T) Store { return NewMemory() },
+		"file": func(t *testing.T) Store {
+			f, err := OpenFile(filepath.Join(t.TempDir(), "state.jsonl"))
+			require.NoError(t, err)
+			t.Cleanup(func() { f.Close() })
+			return f
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			keyed(t, s, "1", "x")
+			keyed(t, s, "2", "y")
+			_, err := s.Create(Record{API: "a", Collection: "/w"}, nil, func(int64) (any, string, error) { return nil, "1", nil })
+			var kt *KeyTakenError
+			require.ErrorAs(t, err, &kt, "a key names one record")
+
+			got, err := s.Get("a", "/w", "1")
+			require.NoError(t, err)
+			assert.JSONEq(t, `{"id":"1"}`, string(got.Response.(json.RawMessage)))
+			_, err = s.Get("a", "/other", "1")
+			assert.ErrorIs(t, err, ErrNotFound, "collections are apart")
+
+			page, total, err := s.List("a", "/w", 1, 5)
+			require.NoError(t, err)
+			assert.Equal(t, 2, total)
+			require.Len(t, page, 1)
+			assert.Equal(t, "2", page[0].Key)
+
+			_, err = s.Update("a", "/w", "1", change("y"))
+			var ce *ConflictError
+			require.ErrorAs(t, err, &ce, "another record holds y")
+			up, err := s.Update("a", "/w", "1", change("x"))
+			require.NoError(t, err, "a record may keep its own key")
+			assert.Equal(t, got.Seq, up.Seq)
+			up, err = s.Update("a", "/w", "1", change("z"))
+			require.NoError(t, err)
+			assert.Equal(t, "1", up.Key)
+			keyed(t, s, "3", "x") // x was freed by the update
+
+			_, err = s.Update("a", "/w", "9", change("q"))
+			assert.ErrorIs(t, err, ErrNotFound)
+			_, err = s.Delete("a", "/w", "2")
+			require.NoError(t, err)
+			_, err = s.Delete("a", "/w", "2")
+			assert.ErrorIs(t, err, ErrNotFound)
+			keyed(t, s, "4", "y") // y was freed by the delete
+			_, total, _ = s.List("a", "/w", 0, -1)
+			assert.Equal(t, 3, total)
+		})
+	}
+}
+
+// TestFileReplaysUpdatesAndDeletes: what a restart sees is what was acknowledged.
+func TestFileReplaysUpdatesAndDeletes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	f, err := OpenFile(path)
+	require.NoError(t, err)
+	keyed(t, f, "1", "x")
+	keyed(t, f, "2", "y")
+	_, err = f.Update("a", "/w", "1", change("z"))
+	require.NoError(t, err)
+	_, err = f.Delete("a", "/w", "2")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	for round := 0; round < 2; round++ { // the second open reads the compacted file
+		f, err = OpenFile(path)
+		require.NoError(t, err)
+		got, err := f.Get("a", "/w", "1")
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"id":"1","u":"z"}`, string(got.Response.(json.RawMessage)))
+		_, err = f.Get("a", "/w", "2")
+		assert.ErrorIs(t, err, ErrNotFound)
+		keyed(t, f, fmt.Sprint("n", round), fmt.Sprint("y", round)) // y's claim went with the delete
+		_, err = f.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "z"}}}, nil, nil)
+		var ce *ConflictError
+		require.ErrorAs(t, err, &ce, "z is held by the updated record")
+		require.NoError(t, f.Close())
+	}
+}
+
+// TestConcurrentUpdatesKeepOneOwner: racing updates and creates for one unique value leave
+// exactly one holder.
+func TestConcurrentUpdatesKeepOneOwner(t *testing.T) {
+	m := NewMemory()
+	for i := 0; i < 20; i++ {
+		keyed(t, m, fmt.Sprint(i), fmt.Sprint("own", i))
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			var err error
+			if i < 20 {
+				_, err = m.Update("a", "/w", fmt.Sprint(i), change("prize"))
+			} else {
+				_, err = m.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "prize"}}}, nil, nil)
+			}
+			if err == nil {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	assert.Equal(t, 1, won)
+}
