@@ -14,11 +14,20 @@ import (
 	"github.com/usermock/usermock/internal/apispec"
 )
 
-// serveSpec serves one inline spec (id "t") on a real listening server.
-func serveSpec(t *testing.T, spec string, mutate ...func(*Config)) *httptest.Server {
+// mustLoad loads one inline spec as API "t".
+func mustLoad(t testing.TB, spec string) *apispec.API {
 	t.Helper()
 	api, problems := apispec.LoadAPI(context.Background(), "t.yaml", []byte(spec))
 	require.Empty(t, problems.Fatal(), "%v", problems)
+	return api
+}
+
+func apisOf(a ...*apispec.API) []*apispec.API { return a }
+
+// serveSpec serves one inline spec (id "t") on a real listening server.
+func serveSpec(t *testing.T, spec string, mutate ...func(*Config)) *httptest.Server {
+	t.Helper()
+	api := mustLoad(t, spec)
 	cfg := Config{APIs: []*apispec.API{api}, Seed: 1, Now: func() time.Time { return testNow }}
 	for _, m := range mutate {
 		m(&cfg)
