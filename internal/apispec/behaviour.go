@@ -74,10 +74,8 @@ func itemShape(p string) (collection, param string, ok bool) {
 func (c *compiler) inferBehaviours() {
 	creators := map[string]*Operation{}
 	for _, o := range c.api.Ops {
-		if o.Behaviour == "" && o.Method == http.MethodPost && o.RequestBody != nil {
-			if _, _, item := itemShape(o.Path); !item {
-				o.Behaviour = BehaviourCreate
-			}
+		if o.Behaviour == "" && o.Method == http.MethodPost && o.RequestBody != nil && c.isCollection(o.Path) {
+			o.Behaviour = BehaviourCreate
 		}
 		if o.Behaviour == BehaviourCreate {
 			o.Collection = trimPath(o.Path)
@@ -137,6 +135,28 @@ func (c *compiler) inferBehaviours() {
 	}
 }
 
+// isCollection reports whether a POST to p creates: p does not end in a parameter, and either
+// has none (/users) or is a nested collection the spec also reads or addresses items of
+// (/users/{id}/widgets with a GET, or /users/{id}/widgets/{wid}); /users/{id}/activate is an
+// action.
+func (c *compiler) isCollection(p string) bool {
+	if _, _, item := itemShape(p); item {
+		return false
+	}
+	if !strings.Contains(p, "{") {
+		return true
+	}
+	for _, other := range c.api.Ops {
+		if coll, _, item := itemShape(other.Path); item && coll == trimPath(p) {
+			return true
+		}
+		if trimPath(other.Path) == trimPath(p) && other.Method == http.MethodGet {
+			return true
+		}
+	}
+	return false
+}
+
 // singular names one record of a collection path: "/v2/users" -> "user".
 func singular(collection string) string {
 	name := collection[strings.LastIndexByte(collection, '/')+1:]
@@ -184,6 +204,9 @@ func (o *Operation) responseShape(status int) any {
 		name = o.Examples[status][0]
 	}
 	if v, ok := o.ExampleValue(status, name); ok {
+		return v
+	}
+	if v, ok := o.SingleExample(status); ok {
 		return v
 	}
 	return schemaShape(o.ResponseSchema(status), 0)
