@@ -35,6 +35,7 @@ type Case struct {
 	HarnessError string
 
 	constraint string // the coverage entry the case exercises
+	setUp      bool   // the steps already create the record the case works on
 }
 
 // Request is one HTTP request of a case. Path is relative to the base URL. A step of a case

@@ -72,7 +72,7 @@ func (c *selfChecker) validateSchema(r *Request) error {
 		}
 		return fmt.Errorf("security: %s", strings.Join(parts, "; "))
 	}
-	in := &openapi3filter.RequestValidationInput{Request: req, Route: c.op.Route, PathParams: c.pathParams, Options: c.opts}
+	in := &openapi3filter.RequestValidationInput{Request: req, Route: c.op.Route, PathParams: pathParams(c.op.Path, path), Options: c.opts}
 	return openapi3filter.ValidateRequest(context.Background(), in)
 }
 

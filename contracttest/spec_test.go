@@ -86,7 +86,7 @@ func TestSpecWithoutRulesOrRequestBody(t *testing.T) {
 	assert.True(t, ids["getUser/request/valid"])
 	for _, c := range p.Cases {
 		assert.Empty(t, c.HarnessError, c.ID)
-		if c.Operation == "getUser" {
+		if c.Operation == "getUser" && !strings.HasPrefix(c.ID, "getUser/path/") { // path/ cases break the parameter
 			assert.Regexp(t, `^/users/[0-9]+$`, c.Steps[0].Path, "path parameters are filled in")
 		}
 	}
