@@ -110,6 +110,12 @@ func isForm(mt string) bool {
 	return mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data"
 }
 
+// mediaType is a Content-Type without its parameters, "" when there is none.
+func mediaType(contentType string) string {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt
+}
+
 // textValue is a parameter value as it travels in a URL or a header.
 func textValue(v any) (string, bool) {
 	switch v.(type) {

@@ -2,7 +2,6 @@ package contracttest
 
 import (
 	"fmt"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -237,7 +236,7 @@ func (b *opBuilder) protocolCases() {
 		Description: "a valid JSON body sent as text/plain"},
 		b.raw(b.op.Method, h, b.baseCopy()), b.kindStatus(apispec.KindUnsupportedMediaType))
 
-	if mt, _, _ := mime.ParseMediaType(b.contentType); !isForm(mt) { // a cut-off form is still a form
+	if !isForm(mediaType(b.contentType)) { // a cut-off form is still a form
 		req := b.raw(b.op.Method, b.header, nil)
 		req.Body = []byte(`{"` + firstKey(b.base) + `": `)
 		b.negative(&Case{ID: "body/malformed-json", constraint: "JSON syntax",
