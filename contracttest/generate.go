@@ -188,21 +188,7 @@ func (b *opBuilder) positives(names []string, examples map[string]any) {
 		b.selfCheckPositive(c)
 		b.add(c)
 	}
-	complete := b.pathWith(b.pathValues, b.allQuery())
-	if b.base != nil && len(names) > 0 {
-		c := &Case{ID: "generated/complete", Kind: Positive, constraint: "generated complete",
-			Description: "the documented example with every optional field filled in"}
-		c.Steps = []*Request{b.request(b.base)}
-		c.Steps[0].Path = complete
-		b.selfCheckPositive(c)
-		b.add(c)
-	} else if len(b.optQuery) > 0 {
-		c := &Case{ID: "request/complete", Kind: Positive, constraint: "every optional parameter",
-			Description: "a valid request with every optional query parameter"}
-		c.Steps = []*Request{b.rawAt(b.op.Method, complete, b.header, b.baseCopy())}
-		b.selfCheckPositive(c)
-		b.add(c)
-	}
+	b.completeCase(len(names) > 0)
 	if schema := b.op.RequestSchema(); schema != nil {
 		for i := 1; i <= 2; i++ {
 			c := &Case{ID: fmt.Sprintf("generated/random-%d", i), Kind: Positive, constraint: "generated random",
@@ -229,6 +215,26 @@ func (b *opBuilder) positives(names []string, examples map[string]any) {
 		c := &Case{ID: "content-type/" + slug(t), Kind: Positive, constraint: "content type " + t,
 			Description: "a valid request sent as " + t}
 		c.Steps = []*Request{b.raw(b.op.Method, h, b.baseCopy())}
+		b.selfCheckPositive(c)
+		b.add(c)
+	}
+}
+
+// completeCase sends every optional field: the documented example filled in, or, without
+// one, the valid request with every optional query parameter.
+func (b *opBuilder) completeCase(documented bool) {
+	complete := b.pathWith(b.pathValues, b.allQuery())
+	if b.base != nil && documented {
+		c := &Case{ID: "generated/complete", Kind: Positive, constraint: "generated complete",
+			Description: "the documented example with every optional field filled in"}
+		c.Steps = []*Request{b.request(b.base)}
+		c.Steps[0].Path = complete
+		b.selfCheckPositive(c)
+		b.add(c)
+	} else if len(b.optQuery) > 0 {
+		c := &Case{ID: "request/complete", Kind: Positive, constraint: "every optional parameter",
+			Description: "a valid request with every optional query parameter"}
+		c.Steps = []*Request{b.rawAt(b.op.Method, complete, b.header, b.baseCopy())}
 		b.selfCheckPositive(c)
 		b.add(c)
 	}
