@@ -1,10 +1,15 @@
 package contracttest
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // The kinds of case.
@@ -32,17 +37,35 @@ type Case struct {
 	HarnessError string
 
 	constraint string // the coverage entry the case exercises
+	setUp      bool   // the steps already create the record the case works on
 }
 
-// Request is one HTTP request of a case. Path is relative to the base URL.
+// Request is one HTTP request of a case. Path is relative to the base URL. A step of a case
+// that works on a record created by an earlier step has Ref set: its Path then holds the
+// parameter's template ("/widgets/{id}"), filled with the created key when the case runs.
 type Request struct {
 	Method string
 	Path   string
 	Header http.Header
 	Body   []byte
+	// Ref, when set, fills a path parameter from an earlier step's response.
+	Ref *KeyRef
+	// Operation is the operation whose contract judges this step's answer; "" is the case's.
+	Operation string
+	// Refused marks a step before the last that the contract says is refused with Expect.
+	Refused bool
+	Expect  []int
 
-	json    any      // the decoded body, when it is JSON
-	secrets []secret // values the response must never echo
+	json      any      // the decoded body
+	encodeErr error    // why the body could not be encoded in its media type
+	secrets   []secret // values the response must never echo
+}
+
+// KeyRef names a value in an earlier step's response: the key of the record it created.
+type KeyRef struct {
+	Step    int      // index of the earlier step in the case
+	Pointer []string // JSON pointer tokens into that step's response body
+	Param   string   // the path parameter it fills: "{Param}" in Path is replaced
 }
 
 type secret struct {
@@ -53,11 +76,38 @@ type secret struct {
 func newRequest(method, path string, header http.Header, body any) *Request {
 	r := &Request{Method: method, Path: path, Header: header.Clone()}
 	if body != nil {
-		b, _ := json.Marshal(body) // values are decoded JSON; they always encode
-		r.Body = b
 		r.json = body
+		r.Body, r.encodeErr = encodeBody(r.Header, body)
 	}
 	return r
+}
+
+// resolve returns the request with its Ref filled from the earlier exchanges, or why not.
+func (r *Request) resolve(earlier []*Exchange) (*Request, error) {
+	if r.Ref == nil {
+		return r, nil
+	}
+	if r.Ref.Step >= len(earlier) || earlier[r.Ref.Step].Err != nil {
+		return nil, fmt.Errorf("step %d, which creates the record, got no answer", r.Ref.Step+1)
+	}
+	ptr := "/" + strings.Join(r.Ref.Pointer, "/")
+	dec := json.NewDecoder(bytes.NewReader(earlier[r.Ref.Step].Body))
+	dec.UseNumber()
+	var body any
+	if err := dec.Decode(&body); err != nil {
+		return nil, fmt.Errorf("the create's response is not JSON, so the record's key (%s) cannot be read: %v", ptr, err)
+	}
+	v, ok := jsonvalue.Get(body, r.Ref.Pointer)
+	if !ok || v == nil {
+		return nil, fmt.Errorf("the create's response has no record key at %s", ptr)
+	}
+	if _, isObj := v.(map[string]any); isObj {
+		return nil, fmt.Errorf("the record key at %s of the create's response is an object", ptr)
+	}
+	out := *r
+	out.Ref = nil
+	out.Path = strings.Replace(r.Path, "{"+r.Ref.Param+"}", url.PathEscape(fmt.Sprint(v)), 1)
+	return &out, nil
 }
 
 // curl returns the request as a command line a user can paste into a shell.

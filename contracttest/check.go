@@ -78,7 +78,10 @@ func (rc *responseChecker) checkRefusal(x *Exchange, expect []int) []string {
 }
 
 // checkDocumented checks what holds for every answer: a documented status, a documented
-// content type, a body valid against the status's schema, and no secret echoed.
+// content type, a body valid against the status's schema, and no secret echoed. A spec that
+// declares no error shape (api.Errors.Standard) lets errors be RFC 9457 problem details:
+// an error status it does not document, or a documented one answered as
+// application/problem+json, is then judged by the problem details' shape instead.
 func (rc *responseChecker) checkDocumented(x *Exchange) []string {
 	var out []string
 	for _, s := range x.Request.secrets {
@@ -91,17 +94,65 @@ func (rc *responseChecker) checkDocumented(x *Exchange) []string {
 		ref = rc.op.Op.Responses.Default()
 	}
 	if ref == nil || ref.Value == nil {
+		if rc.problemDetails(x) {
+			return append(out, rc.standardProblem(x)...)
+		}
 		return append(out, fmt.Sprintf("status %d is not documented for %s %s (documented: %s)", x.Status, rc.op.Method, rc.op.Path, ints(rc.op.Statuses)))
 	}
 	if len(ref.Value.Content) > 0 {
 		ct := x.Header.Get("Content-Type")
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || ref.Value.Content.Get(mt) == nil {
+			if rc.problemDetails(x) {
+				return append(out, rc.standardProblem(x)...)
+			}
 			return append(out, fmt.Sprintf("Content-Type %q is not documented for status %d (documented: %s)", ct, x.Status, strings.Join(sortedKeys(ref.Value.Content), ", ")))
 		}
 	}
 	if err := rc.validateBody(x); err != nil {
 		out = append(out, fmt.Sprintf("the body does not match the schema of status %d: %s", x.Status, oneLine(err.Error())))
+	}
+	if rc.problemDetails(x) {
+		out = append(out, rc.standardProblem(x)...)
+	}
+	return out
+}
+
+// problemDetails reports whether an error answer of an API without a declared error shape
+// is sent as RFC 9457 problem details.
+func (rc *responseChecker) problemDetails(x *Exchange) bool {
+	mt, _, _ := mime.ParseMediaType(x.Header.Get("Content-Type"))
+	return rc.api.Errors.Standard && x.Status >= 400 && mt == problemJSON
+}
+
+const problemJSON = "application/problem+json"
+
+// standardProblem checks an RFC 9457 problem details body: an object whose type, title and
+// detail are strings, whose status is the response's, carrying at least one of them.
+func (rc *responseChecker) standardProblem(x *Exchange) []string {
+	var body any
+	if err := json.Unmarshal(x.Body, &body); err != nil {
+		return []string{"the " + problemJSON + " body is not JSON"}
+	}
+	m, ok := body.(map[string]any)
+	if !ok {
+		return []string{"the " + problemJSON + " body must be an object"}
+	}
+	var out []string
+	for _, k := range []string{"type", "title", "detail", "instance"} {
+		if v, ok := m[k]; ok {
+			if _, isStr := v.(string); !isStr {
+				out = append(out, fmt.Sprintf("problem details: %s must be a string, got %v", k, v))
+			}
+		}
+	}
+	if v, ok := m["status"]; ok {
+		if n, isNum := v.(float64); !isNum || int(n) != x.Status {
+			out = append(out, fmt.Sprintf("problem details: status must be the response status %d, got %v", x.Status, v))
+		}
+	}
+	if m["title"] == nil && m["detail"] == nil && m["status"] == nil {
+		out = append(out, "problem details carry none of title, status, detail")
 	}
 	return out
 }

@@ -18,7 +18,12 @@
 //     unmet, a rule broken (a field that must equal another, a field that must name an
 //     existing record), credentials missing, wrong method, unknown path, wrong content type,
 //     malformed JSON, an Accept the operation cannot answer;
-//   - stateful: a create, then a second one the uniqueness rule must refuse.
+//   - stateful: a create, then a second one the uniqueness rule must refuse (or, on one
+//     record, two creates and a change that takes the first's unique values).
+//
+// An operation on one record (read, replace, update, delete) creates its record in a first
+// step of each positive case and takes the key from that step's response (Request.Ref); a
+// key no record has must answer the notFound status.
 //
 // Before a case is sent, the harness checks it with kin-openapi: a negative request the
 // spec would accept, or a positive one it would refuse, is a harness error and the case is

@@ -27,16 +27,21 @@ type opBuilder struct {
 	cov   *OperationCoverage
 
 	header      http.Header // a valid request's headers: content type, accept, credentials
-	path        string      // the operation's path with its path parameters filled in
+	path        string      // the operation's path with its path parameters and required query filled in
+	pathValues  map[string]string
+	query       url.Values // the required query parameters' valid values
+	optQuery    url.Values // the optional ones
 	bodyCreds   map[string]string
 	example     map[string]any // the documented example body, as the document shows it
 	base        map[string]any // the example with every optional field filled in
 	contentType string
 	cases       []*Case
+	extra       http.Header           // headers the user gave, for related builders
+	others      map[string]*opBuilder // builders of related operations (the create), made once
 }
 
 func newOpBuilder(api *apispec.API, op *apispec.Operation, g *values, extra http.Header) *opBuilder {
-	b := &opBuilder{api: api, op: op, g: g, check: newSelfChecker(api, op),
+	b := &opBuilder{api: api, op: op, g: g, check: newSelfChecker(api, op), extra: extra,
 		cov: &OperationCoverage{Operation: op.ID, Method: op.Method, Path: op.Path, Documented: op.Statuses}}
 	b.contentType = preferredType(op.MediaType)
 	b.header = http.Header{}
@@ -64,45 +69,9 @@ func newOpBuilder(api *apispec.API, op *apispec.Operation, g *values, extra http
 	for k, vs := range extra {
 		b.header[http.CanonicalHeaderKey(k)] = vs
 	}
-	b.path = b.fillPath(g)
-	b.check.pathParams = pathParams(op.Path, b.path)
+	b.fillParams()
+	b.check.pathParams = b.pathValues
 	return b
-}
-
-// fillPath puts into the operation's path a value for each path parameter: its example, or
-// one generated from its schema.
-func (b *opBuilder) fillPath(g *values) string {
-	out := b.op.Path
-	for _, list := range []openapi3.Parameters{b.op.PathItem.Parameters, b.op.Op.Parameters} {
-		for _, ref := range list {
-			p := ref.Value
-			if p == nil || p.In != openapi3.ParameterInPath || p.Schema == nil {
-				continue
-			}
-			v := p.Example
-			if v == nil {
-				v, _ = g.valid(p.Schema.Value)
-			}
-			out = strings.ReplaceAll(out, "{"+p.Name+"}", url.PathEscape(fmt.Sprint(v)))
-		}
-	}
-	return out
-}
-
-// pathParams reads the parameter values back from a filled path, for kin-openapi.
-func pathParams(template, filled string) map[string]string {
-	out := map[string]string{}
-	ts, fs := strings.Split(template, "/"), strings.Split(filled, "/")
-	for i := range ts {
-		if i < len(fs) && strings.HasPrefix(ts[i], "{") && strings.HasSuffix(ts[i], "}") {
-			v, err := url.PathUnescape(fs[i])
-			if err != nil {
-				v = fs[i]
-			}
-			out[ts[i][1:len(ts[i])-1]] = v
-		}
-	}
-	return out
 }
 
 func preferredType(types map[string]string) string {
@@ -115,30 +84,30 @@ func preferredType(types map[string]string) string {
 	return ""
 }
 
-// headerParams calls fn for each header parameter of the operation, in name order.
-func (b *opBuilder) headerParams(fn func(name string, s *openapi3.Schema, example any)) {
-	params := map[string]*openapi3.Parameter{}
-	for _, list := range []openapi3.Parameters{b.op.PathItem.Parameters, b.op.Op.Parameters} {
-		for _, ref := range list {
-			if p := ref.Value; p != nil && p.In == openapi3.ParameterInHeader && p.Schema != nil {
-				params[p.Name] = p
-			}
-		}
-	}
-	for _, name := range sortedKeys(params) {
-		p := params[name]
-		example := p.Example
-		if example == nil && p.Schema.Value.Example != nil {
-			example = p.Schema.Value.Example
-		}
-		fn(name, p.Schema.Value, example)
-	}
-}
-
 // build returns the operation's cases in a fixed order.
 func (b *opBuilder) build() []*Case {
+	names, examples := b.prepareBase()
 	schema := b.op.RequestSchema()
-	names, examples := b.op.RequestExamples()
+	b.positives(names, examples)
+	if schema != nil && b.base != nil {
+		b.bodyNegatives(schema)
+		b.anyOfNegatives(schema)
+	}
+	b.headerNegatives()
+	b.queryNegatives()
+	b.pathNegatives()
+	b.itemCases()
+	b.ruleCases()
+	b.authCases()
+	b.protocolCases()
+	return b.cases
+}
+
+// prepareBase finds the documented example body and the base body every case starts from:
+// the example with every optional field filled in, when the spec accepts that.
+func (b *opBuilder) prepareBase() (names []string, examples map[string]any) {
+	schema := b.op.RequestSchema()
+	names, examples = b.op.RequestExamples()
 	if len(names) > 0 {
 		b.example, _ = jsonvalue.Copy(examples[names[0]]).(map[string]any)
 		b.withCredentials(b.example)
@@ -155,21 +124,17 @@ func (b *opBuilder) build() []*Case {
 			b.base = full
 		}
 	}
-	b.positives(names, examples)
-	if schema != nil && b.base != nil {
-		b.bodyNegatives(schema)
-		b.anyOfNegatives(schema)
-	}
-	b.headerNegatives()
-	b.ruleCases()
-	b.authCases()
-	b.protocolCases()
-	return b.cases
+	return names, examples
 }
 
+// add adds a case of the operation. A positive case of an operation on one record first
+// creates the record it works on.
 func (b *opBuilder) add(c *Case) {
 	c.Operation = b.op.ID
 	c.ID = b.op.ID + "/" + c.ID
+	if c.Kind == Positive && b.onItem() && !c.setUp {
+		b.withSetup(c)
+	}
 	b.cases = append(b.cases, c)
 }
 
@@ -187,10 +152,15 @@ func (b *opBuilder) request(body map[string]any) *Request {
 // raw is a request of the operation with exactly the headers and body given; a nil body,
 // or a nil map, sends none.
 func (b *opBuilder) raw(method string, header http.Header, body any) *Request {
+	return b.rawAt(method, b.path, header, body)
+}
+
+// rawAt is raw sent to another path (with its query) of the operation.
+func (b *opBuilder) rawAt(method, path string, header http.Header, body any) *Request {
 	if m, ok := body.(map[string]any); ok && m == nil {
 		body = nil
 	}
-	r := newRequest(method, b.path, header, body)
+	r := newRequest(method, path, header, body)
 	r.secrets = b.secrets(body)
 	return r
 }
@@ -219,13 +189,7 @@ func (b *opBuilder) positives(names []string, examples map[string]any) {
 		b.selfCheckPositive(c)
 		b.add(c)
 	}
-	if b.base != nil && len(names) > 0 {
-		c := &Case{ID: "generated/complete", Kind: Positive, constraint: "generated complete",
-			Description: "the documented example with every optional field filled in"}
-		c.Steps = []*Request{b.request(b.base)}
-		b.selfCheckPositive(c)
-		b.add(c)
-	}
+	b.completeCase(len(names) > 0)
 	if schema := b.op.RequestSchema(); schema != nil {
 		for i := 1; i <= 2; i++ {
 			c := &Case{ID: fmt.Sprintf("generated/random-%d", i), Kind: Positive, constraint: "generated random",
@@ -252,6 +216,26 @@ func (b *opBuilder) positives(names []string, examples map[string]any) {
 		c := &Case{ID: "content-type/" + slug(t), Kind: Positive, constraint: "content type " + t,
 			Description: "a valid request sent as " + t}
 		c.Steps = []*Request{b.raw(b.op.Method, h, b.baseCopy())}
+		b.selfCheckPositive(c)
+		b.add(c)
+	}
+}
+
+// completeCase sends every optional field: the documented example filled in, or, without
+// one, the valid request with every optional query parameter.
+func (b *opBuilder) completeCase(documented bool) {
+	complete := b.pathWith(b.pathValues, b.allQuery())
+	if b.base != nil && documented {
+		c := &Case{ID: "generated/complete", Kind: Positive, constraint: "generated complete",
+			Description: "the documented example with every optional field filled in"}
+		c.Steps = []*Request{b.request(b.base)}
+		c.Steps[0].Path = complete
+		b.selfCheckPositive(c)
+		b.add(c)
+	} else if len(b.optQuery) > 0 {
+		c := &Case{ID: "request/complete", Kind: Positive, constraint: "every optional parameter",
+			Description: "a valid request with every optional query parameter"}
+		c.Steps = []*Request{b.rawAt(b.op.Method, complete, b.header, b.baseCopy())}
 		b.selfCheckPositive(c)
 		b.add(c)
 	}
@@ -315,180 +299,15 @@ func (b *opBuilder) negative(c *Case, req *Request, expect []int) {
 	c.Steps = []*Request{req}
 	c.Expect = expect
 	if err := b.check.rejects(req); err != nil {
+		if isForm(mediaType(req.Header.Get("Content-Type"))) {
+			// A form carries every value as text: 12345 is a valid string there.
+			b.cov.add(c.constraint, "", "in a form body, "+strings.TrimPrefix(c.Description, c.constraint+" ")+" is valid")
+			return
+		}
 		c.HarnessError = err.Error()
 	}
 	b.add(c)
 	b.cov.add(c.constraint, c.ID, c.HarnessError)
-}
-
-// bodyNegatives walks the request schema and breaks each constraint of each field.
-func (b *opBuilder) bodyNegatives(schema *openapi3.Schema) {
-	b.walk(schema, nil, "")
-}
-
-func (b *opBuilder) walk(s *openapi3.Schema, path []string, shown string) {
-	for _, name := range sortedKeys(s.Properties) {
-		p := s.Properties[name].Value
-		if p == nil || p.ReadOnly {
-			continue
-		}
-		fp := append(append([]string(nil), path...), name)
-		fshown := strings.TrimPrefix(shown+"."+name, ".")
-		if contains(s.Required, name) {
-			body := b.baseCopy()
-			jsonvalue.Delete(body, fp)
-			expect := b.kindStatus(apispec.KindValidation)
-			if b.isCredential(fp) {
-				expect = dedupe(append(expect, b.kindStatus(apispec.KindUnauthorized)...))
-			}
-			b.negative(&Case{ID: "body/" + strings.Join(fp, "/") + "/required", constraint: fshown + " required",
-				Description: fshown + " left out; it is required"}, b.raw(b.op.Method, b.header, body), expect)
-		}
-		b.fieldNegatives(p, fp, fshown)
-		switch {
-		case p.Type.Is(openapi3.TypeObject) && len(p.Properties) > 0:
-			b.walk(p, fp, fshown)
-		case p.Type.Is(openapi3.TypeArray) && p.Items != nil && p.Items.Value != nil:
-			item := p.Items.Value
-			ip := append(append([]string(nil), fp...), "0")
-			if item.Type.Is(openapi3.TypeObject) && len(item.Properties) > 0 {
-				b.walk(item, ip, fshown+"[0]")
-			} else if !item.Type.Is(openapi3.TypeObject) {
-				b.fieldNegatives(item, ip, fshown+"[0]")
-			}
-		}
-	}
-}
-
-func (b *opBuilder) fieldNegatives(s *openapi3.Schema, path []string, shown string) {
-	current, ok := jsonvalue.Get(b.base, path)
-	if !ok || current == nil || b.g.check(s, current) != nil {
-		current, _ = b.g.valid(s)
-	}
-	found, missed := b.g.violations(s, current)
-	id := "body/" + strings.Join(path, "/") + "/"
-	expect := b.kindStatus(apispec.KindValidation)
-	if b.isCredential(path) {
-		// A server may check credentials before the body; either answer is the contract's.
-		expect = dedupe(append(expect, b.kindStatus(apispec.KindUnauthorized)...))
-	}
-	for _, v := range found {
-		body := b.baseCopy()
-		b.ensureParents(body, path)
-		jsonvalue.Set(body, path, v.value)
-		b.negative(&Case{ID: id + v.keyword, constraint: shown + " " + v.keyword,
-			Description: fmt.Sprintf("%s breaks %s: sent %s", shown, v.what, compact(v.value))},
-			b.raw(b.op.Method, b.header, body), expect)
-	}
-	for _, v := range missed {
-		b.cov.add(shown+" "+v.keyword, "", "no value breaks "+v.what+" alone")
-	}
-}
-
-// baseCopy is a copy of the base request body with fresh unique values, for a case to change.
-func (b *opBuilder) baseCopy() map[string]any {
-	if b.base == nil {
-		return nil // an operation without a JSON object body
-	}
-	body := jsonvalue.Copy(b.base).(map[string]any)
-	b.freshen(body)
-	return body
-}
-
-// ensureParents makes sure the objects and arrays above path exist, creating valid ones from
-// the schema where the base request has none.
-func (b *opBuilder) ensureParents(body map[string]any, path []string) {
-	s := b.op.RequestSchema()
-	for i := 0; i < len(path)-1; i++ {
-		s = childSchema(s, path[i])
-		if s == nil {
-			return
-		}
-		if v, ok := jsonvalue.Get(body, path[:i+1]); ok && v != nil {
-			if arr, isArr := v.([]any); !isArr || len(arr) > 0 {
-				continue
-			}
-		}
-		v, err := b.g.valid(s)
-		if err != nil {
-			return
-		}
-		if arr, isArr := v.([]any); isArr && len(arr) == 0 {
-			v = []any{nil}
-		}
-		jsonvalue.Set(body, path[:i+1], v)
-	}
-}
-
-func childSchema(s *openapi3.Schema, key string) *openapi3.Schema {
-	if s == nil {
-		return nil
-	}
-	if s.Type.Is(openapi3.TypeArray) {
-		if s.Items == nil {
-			return nil
-		}
-		return s.Items.Value
-	}
-	if p := s.Properties[key]; p != nil {
-		return p.Value
-	}
-	return nil
-}
-
-// anyOfNegatives leaves out every field a top-level "anyOf of required" names, so that no
-// branch holds.
-func (b *opBuilder) anyOfNegatives(schema *openapi3.Schema) {
-	var fields []string
-	for _, ref := range schema.AnyOf {
-		if ref.Value != nil {
-			fields = append(fields, ref.Value.Required...)
-		}
-	}
-	if len(fields) == 0 {
-		return
-	}
-	body := b.baseCopy()
-	for _, f := range fields {
-		delete(body, f)
-	}
-	joined := strings.Join(fields, "-or-")
-	b.negative(&Case{ID: "body/" + joined + "/missing", constraint: "anyOf " + strings.Join(fields, " | "),
-		Description: "none of " + strings.Join(fields, ", ") + " sent; at least one is required"},
-		b.raw(b.op.Method, b.header, body), b.kindStatus(apispec.KindValidation))
-}
-
-func (b *opBuilder) headerNegatives() {
-	b.headerParams(func(name string, s *openapi3.Schema, _ any) {
-		required := false
-		for _, list := range []openapi3.Parameters{b.op.PathItem.Parameters, b.op.Op.Parameters} {
-			for _, ref := range list {
-				if ref.Value != nil && ref.Value.Name == name && ref.Value.In == openapi3.ParameterInHeader {
-					required = ref.Value.Required
-				}
-			}
-		}
-		id := "header/" + name + "/"
-		if required {
-			h := b.header.Clone()
-			h.Del(name)
-			b.negative(&Case{ID: id + "required", constraint: name + " header required",
-				Description: "the " + name + " header left out; it is required"},
-				b.raw(b.op.Method, h, b.baseCopy()), b.kindStatus(apispec.KindValidation))
-		}
-		found, _ := b.g.violations(s, b.header.Get(name))
-		for _, v := range found {
-			str, ok := v.value.(string)
-			if !ok {
-				continue // a header is always a string; type violations do not apply
-			}
-			h := b.header.Clone()
-			h.Set(name, str)
-			b.negative(&Case{ID: id + v.keyword, constraint: name + " header " + v.keyword,
-				Description: fmt.Sprintf("the %s header breaks %s: sent %q", name, v.what, str)},
-				b.raw(b.op.Method, h, b.baseCopy()), b.kindStatus(apispec.KindValidation))
-		}
-	})
 }
 
 // isCredential reports whether path is a credential carried in the body.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -135,7 +134,11 @@ func upper(v any) any {
 // documented value with a per-run suffix where the schema allows it, else a generated one.
 func (b *opBuilder) freshen(body map[string]any) {
 	schema := b.op.RequestSchema()
-	for _, r := range b.op.Rules {
+	rules := b.op.Rules
+	if c := b.op.Creator; c != nil && c != b.op {
+		rules = append(append([]*apispec.Rule(nil), rules...), c.Rules...) // a change re-checks the create's rules
+	}
+	for _, r := range rules {
 		if r.Check != apispec.CheckUnique {
 			continue
 		}
@@ -193,8 +196,8 @@ func (b *opBuilder) secrets(body any) []secret {
 	walk = func(s *openapi3.Schema, m map[string]any, prefix string) {
 		for _, k := range sortedKeys(m) {
 			var ps *openapi3.Schema
-			if s != nil && s.Properties[k] != nil {
-				ps = s.Properties[k].Value
+			if props, _ := objectView(s); props[k] != nil {
+				ps = props[k].Value
 			}
 			switch v := m[k].(type) {
 			case string:
@@ -211,34 +214,6 @@ func (b *opBuilder) secrets(body any) []secret {
 	return out
 }
 
-// authCases sends the request without each credential.
-func (b *opBuilder) authCases() {
-	for _, s := range b.op.Schemes {
-		h := b.header.Clone()
-		h.Del(s.Header)
-		b.negative(&Case{ID: "auth/" + s.Name + "/missing", constraint: "auth " + s.Name,
-			Description: "the " + s.Header + " header left out; the operation requires it"},
-			b.raw(b.op.Method, h, b.baseCopy()), b.kindStatus(apispec.KindUnauthorized))
-		if s.Bearer {
-			h := b.header.Clone()
-			h.Set(s.Header, "Basic dXNlcm1vY2s6dGVzdA==")
-			b.negative(&Case{ID: "auth/" + s.Name + "/not-bearer", constraint: "auth " + s.Name + " bearer",
-				Description: "the " + s.Header + " header carries Basic credentials instead of a Bearer token"},
-				b.raw(b.op.Method, h, b.baseCopy()), b.kindStatus(apispec.KindUnauthorized))
-		}
-	}
-	if cr := b.op.Credentials; cr != nil && b.base != nil {
-		body := b.baseCopy()
-		for _, f := range cr.Fields {
-			delete(body, f)
-		}
-		expect := append(b.kindStatus(apispec.KindUnauthorized), b.kindStatus(apispec.KindValidation)...)
-		b.negative(&Case{ID: "auth/body/missing", constraint: "auth body credentials",
-			Description: "the body credentials " + strings.Join(cr.Fields, ", ") + " left out"},
-			b.raw(b.op.Method, b.header, body), dedupe(expect))
-	}
-}
-
 // protocolCases break the HTTP contract rather than a field: method, content type, JSON
 // syntax, Accept.
 func (b *opBuilder) protocolCases() {
@@ -249,10 +224,8 @@ func (b *opBuilder) protocolCases() {
 		b.add(c)
 		b.cov.add(c.constraint, c.ID, "")
 	}
-	if b.op.Documents(http.StatusNotFound) {
-		req := b.raw(b.op.Method, b.header, nil)
-		req.Path = path.Dir(strings.TrimRight(b.op.Path, "/")) + "/usermock-unknown-endpoint"
-		req.Path = strings.Replace(req.Path, "//", "/", 1)
+	if unknown := b.unknownPath(); b.op.Documents(http.StatusNotFound) && unknown != "" {
+		req := b.rawAt(b.op.Method, unknown, b.header, nil)
 		c := &Case{ID: "path/unknown", Kind: Negative, constraint: "unknown path", Expect: b.kindStatus(apispec.KindNotFound),
 			Description: b.op.Method + " " + req.Path + ", a path the API does not document"}
 		c.Steps = []*Request{req}
@@ -268,10 +241,12 @@ func (b *opBuilder) protocolCases() {
 		Description: "a valid JSON body sent as text/plain"},
 		b.raw(b.op.Method, h, b.baseCopy()), b.kindStatus(apispec.KindUnsupportedMediaType))
 
-	req := b.raw(b.op.Method, b.header, nil)
-	req.Body = []byte(`{"` + firstKey(b.base) + `": `)
-	b.negative(&Case{ID: "body/malformed-json", constraint: "JSON syntax",
-		Description: "a body cut off in the middle of the JSON"}, req, b.kindStatus(apispec.KindMalformed))
+	if !isForm(mediaType(b.contentType)) { // a cut-off form is still a form
+		req := b.raw(b.op.Method, b.header, nil)
+		req.Body = []byte(`{"` + firstKey(b.base) + `": `)
+		b.negative(&Case{ID: "body/malformed-json", constraint: "JSON syntax",
+			Description: "a body cut off in the middle of the JSON"}, req, b.kindStatus(apispec.KindMalformed))
+	}
 
 	if len(b.op.Accept) > 0 {
 		h := b.header.Clone()
@@ -285,6 +260,50 @@ func (b *opBuilder) protocolCases() {
 		b.add(c)
 		b.cov.add(c.constraint, c.ID, c.HarnessError)
 	}
+}
+
+// unknownPath is a path under the API's root that no documented path template matches,
+// whatever its parameters: a fresh segment, repeated until no template of that depth takes it.
+func (b *opBuilder) unknownPath() string {
+	const segment = "/usermock-unknown-endpoint"
+	for p := segment; len(p) <= 8*len(segment); p += segment {
+		matched := false
+		for _, op := range b.api.Ops {
+			matched = matched || templateMatches(op.Path, p)
+		}
+		if !matched {
+			return p
+		}
+	}
+	return ""
+}
+
+// templateMatches reports whether a path template, its parameters taking any segment, matches p.
+func templateMatches(template, p string) bool {
+	ts := strings.Split(strings.Trim(template, "/"), "/")
+	ps := strings.Split(strings.Trim(p, "/"), "/")
+	if len(ts) != len(ps) {
+		return false
+	}
+	for i, t := range ts {
+		if !strings.Contains(t, "{") && t != ps[i] {
+			return false
+		}
+		if strings.Contains(t, "{") && !segmentMatches(t, ps[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// segmentMatches matches one segment against a template segment such as "{id}" or "{name}.json".
+func segmentMatches(t, seg string) bool {
+	i, j := strings.IndexByte(t, '{'), strings.LastIndexByte(t, '}')
+	if j < i {
+		return t == seg
+	}
+	prefix, suffix := t[:i], t[j+1:]
+	return len(seg) > len(prefix)+len(suffix) && strings.HasPrefix(seg, prefix) && strings.HasSuffix(seg, suffix)
 }
 
 func unusedMethod(item *openapi3.PathItem) string {

@@ -236,31 +236,37 @@ func (e *engine) run(ctx context.Context, c *Case) *Result {
 		return res
 	}
 	start := time.Now()
-	rc := e.checks[c.Operation]
-	for i, req := range c.Steps {
+	for i, step := range c.Steps {
+		last := i == len(c.Steps)-1
+		req, err := step.resolve(res.Exchanges)
+		if err != nil {
+			res.Failures = append(res.Failures, fmt.Sprintf("step %d of %d (%s %s) was not sent: %v", i+1, len(c.Steps), step.Method, step.Path, err))
+			break
+		}
+		op := step.Operation
+		if op == "" {
+			op = c.Operation
+		}
 		x := e.send(ctx, req)
 		res.Exchanges = append(res.Exchanges, x)
 		res.Status = x.Status
-		last := i == len(c.Steps)-1
-		positive := c.Kind == Positive || !last
 		var failures []string
-		if positive {
-			failures = rc.checkSuccess(x)
-		} else {
-			failures = rc.checkRefusal(x, c.Expect)
+		switch {
+		case last && c.Kind != Positive:
+			failures = e.checks[op].checkRefusal(x, c.Expect)
+		case step.Refused:
+			failures = e.checks[op].checkRefusal(x, step.Expect)
+		default:
+			failures = e.checks[op].checkSuccess(x)
 		}
-		if c.Kind == Stateful && !last && len(failures) > 0 {
-			for j, f := range failures {
-				failures[j] = "first create: " + f
-			}
-			failures = append(failures, "the first create did not succeed, so the duplicate was not tried")
-			res.Failures = append(res.Failures, failures...)
+		if x.Err == nil {
+			e.cov[op].saw(x.Status)
+		}
+		if !last && len(failures) > 0 {
+			res.Failures = append(res.Failures, stepFailed(c, i, step, failures)...)
 			break
 		}
 		res.Failures = append(res.Failures, failures...)
-		if x.Err == nil {
-			e.cov[c.Operation].saw(x.Status)
-		}
 	}
 	res.Duration = time.Since(start)
 	res.Outcome = Pass
@@ -268,6 +274,19 @@ func (e *engine) run(ctx context.Context, c *Case) *Result {
 		res.Outcome = Fail
 	}
 	return res
+}
+
+// stepFailed words the failures of a step before the last: the case stops there.
+func stepFailed(c *Case, i int, step *Request, failures []string) []string {
+	prefix, then := fmt.Sprintf("step %d (%s %s): ", i+1, step.Method, step.Path), "the step did not answer as the contract says, so the case stopped there"
+	if c.Kind == Stateful && step.Operation == "" && i == 0 {
+		prefix, then = "first create: ", "the first create did not succeed, so the duplicate was not tried"
+	}
+	out := make([]string, 0, len(failures)+1)
+	for _, f := range failures {
+		out = append(out, prefix+f)
+	}
+	return append(out, then)
 }
 
 func (e *engine) send(ctx context.Context, r *Request) *Exchange {

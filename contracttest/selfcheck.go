@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -46,11 +47,19 @@ func (c *selfChecker) validateSchema(r *Request) error {
 	if r.Method != c.op.Method {
 		return fmt.Errorf("method %s is not the operation's", r.Method)
 	}
-	req := httptest.NewRequest(r.Method, r.Path, bytes.NewReader(r.Body))
+	if r.encodeErr != nil {
+		return fmt.Errorf("the body cannot be sent as %s: %w", r.Header.Get("Content-Type"), r.encodeErr)
+	}
+	path := r.Path
+	if r.Ref != nil { // checked with the parameter's generated value; the created key replaces it
+		path = strings.Replace(path, "{"+r.Ref.Param+"}", url.PathEscape(c.pathParams[r.Ref.Param]), 1)
+	}
+	req := httptest.NewRequest(r.Method, path, bytes.NewReader(r.Body))
 	req.Header = r.Header.Clone()
-	// kin-openapi decodes only the JSON types it knows; another JSON type the operation
-	// accepts (crm's text/json) is checked as application/json, the same bytes.
-	if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt != "application/json" && strings.HasSuffix(mt, "json") {
+	// kin-openapi decodes only the media types it knows (JSON, +json, forms, ...); another
+	// JSON type the operation accepts (crm's text/json) is checked as application/json, the
+	// same bytes.
+	if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); openapi3filter.RegisteredBodyDecoder(mt) == nil && !strings.HasSuffix(mt, "+json") && strings.HasSuffix(mt, "json") {
 		if _, ok := c.op.MediaType[mt]; ok {
 			req.Header.Set("Content-Type", "application/json")
 		}
@@ -64,7 +73,7 @@ func (c *selfChecker) validateSchema(r *Request) error {
 		}
 		return fmt.Errorf("security: %s", strings.Join(parts, "; "))
 	}
-	in := &openapi3filter.RequestValidationInput{Request: req, Route: c.op.Route, PathParams: c.pathParams, Options: c.opts}
+	in := &openapi3filter.RequestValidationInput{Request: req, Route: c.op.Route, PathParams: pathParams(c.op.Path, path), Options: c.opts}
 	return openapi3filter.ValidateRequest(context.Background(), in)
 }
 

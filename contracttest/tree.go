@@ -7,8 +7,9 @@ import (
 // fill adds a generated value for every property of s that obj lacks, recursively, so that a
 // request exercises every documented field.
 func (g *values) fill(s *openapi3.Schema, obj map[string]any) {
-	for _, name := range sortedKeys(s.Properties) {
-		p := s.Properties[name].Value
+	props, _ := objectView(s)
+	for _, name := range sortedKeys(props) {
+		p := props[name].Value
 		if p == nil || p.ReadOnly {
 			continue
 		}
@@ -19,7 +20,7 @@ func (g *values) fill(s *openapi3.Schema, obj map[string]any) {
 			}
 			continue
 		}
-		if m, isObj := cur.(map[string]any); isObj && p.Type.Is(openapi3.TypeObject) {
+		if m, isObj := cur.(map[string]any); isObj && isObject(p) {
 			g.fill(p, m)
 		}
 	}

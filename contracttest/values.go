@@ -64,7 +64,7 @@ func (g *values) check(s *openapi3.Schema, v any) []string {
 // valid returns a value valid for s, or an error when none was found in a few attempts.
 func (g *values) valid(s *openapi3.Schema) (any, error) {
 	for attempt := 0; attempt < 8; attempt++ {
-		v := jsonvalue.Normalize(fake.Value(g.faker, s, "", fake.Request))
+		v := jsonvalue.Normalize(fake.Value(g.faker, flatten(s, attempt, 0), "", fake.Request))
 		if g.check(s, v) == nil {
 			return v, nil
 		}
