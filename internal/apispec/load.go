@@ -458,29 +458,48 @@ func (o *Operation) ResponseSchema(status int) *openapi3.Schema {
 
 // RequestSchema returns the schema of the JSON request body, if any.
 func (o *Operation) RequestSchema() *openapi3.Schema {
-	if o.RequestBody == nil {
-		return nil
-	}
-	for _, mt := range o.RequestBody.Content {
-		if mt.Schema != nil {
-			return mt.Schema.Value
-		}
+	if mt := o.primaryMedia(); mt != nil && mt.Schema != nil {
+		return mt.Schema.Value
 	}
 	return nil
 }
 
-// RequestExamples returns the named request examples, "documented" first.
+// PrimaryType is the request media type the operation is best exercised with: the first JSON
+// type, else the first in name order; "" without a request body.
+func (o *Operation) PrimaryType() string {
+	for _, t := range o.Types {
+		if isJSON(t) || strings.EqualFold(t, "text/json") {
+			return t
+		}
+	}
+	if len(o.Types) > 0 {
+		return o.Types[0]
+	}
+	return ""
+}
+
+func (o *Operation) primaryMedia() *openapi3.MediaType {
+	if o.RequestBody == nil {
+		return nil
+	}
+	return o.RequestBody.Content[o.PrimaryType()]
+}
+
+// RequestExamples returns the named request examples of the primary media type, "documented"
+// first; an unnamed `example` counts as "documented" when no example has that name.
 func (o *Operation) RequestExamples() ([]string, map[string]any) {
 	values := map[string]any{}
-	if o.RequestBody == nil {
+	mt := o.primaryMedia()
+	if mt == nil {
 		return nil, values
 	}
-	for _, mt := range o.RequestBody.Content {
-		for name, ex := range mt.Examples {
-			if ex.Value != nil {
-				values[name] = ex.Value.Value
-			}
+	for name, ex := range mt.Examples {
+		if ex.Value != nil {
+			values[name] = ex.Value.Value
 		}
+	}
+	if _, ok := values["documented"]; !ok && mt.Example != nil {
+		values["documented"] = mt.Example
 	}
 	names := make([]string, 0, len(values))
 	for n := range values {
