@@ -55,8 +55,8 @@ func newOpBuilder(api *apispec.API, op *apispec.Operation, g *values, extra http
 	b.header.Set("Accept", accept)
 	for _, s := range op.Schemes {
 		v := placeholderCredential
-		if s.Bearer {
-			v = "Bearer " + v
+		if s.Prefix != "" {
+			v = s.Prefix + " " + v // "Bearer usermock-contract-test"; basic takes any token too
 		}
 		b.header.Set(s.Header, v)
 	}

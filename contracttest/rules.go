@@ -183,8 +183,8 @@ func (b *opBuilder) fresh(s *openapi3.Schema, old any) any {
 	return old
 }
 
-// secrets are the string values sent in fields named password or retype_password, or marked
-// writeOnly: a response must never contain them.
+// secrets are the string values sent in fields the request schema marks writeOnly: a
+// response must never contain them.
 func (b *opBuilder) secrets(body any) []secret {
 	m, ok := body.(map[string]any)
 	if !ok {
@@ -201,8 +201,7 @@ func (b *opBuilder) secrets(body any) []secret {
 			}
 			switch v := m[k].(type) {
 			case string:
-				lk := strings.ToLower(k)
-				if len(v) >= 4 && (lk == "password" || lk == "retype_password" || (ps != nil && ps.WriteOnly)) {
+				if len(v) >= 4 && ps != nil && ps.WriteOnly {
 					out = append(out, secret{field: prefix + k, value: v})
 				}
 			case map[string]any:
