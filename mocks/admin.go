@@ -1,6 +1,7 @@
 package mocks
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,18 +30,31 @@ func (s *Server) mountAdmin(r *mux.Router) {
 	})
 }
 
-// guardAdmin lets only loopback clients in, or, with --admin-token, only that token.
+// guardAdmin keeps the admin API to the machine's own tools: never a page of another origin
+// (the browser is a loopback client too), never a DNS-rebound Host, and only loopback clients
+// or, with --admin-token, that token. It refuses before anything acts.
 func (s *Server) guardAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if why := crossOrigin(r); why != "" {
+			writePlainJSON(w, http.StatusForbidden, adminError("admin endpoints never answer other origins (%s); use curl or a script", why))
+			return
+		}
 		if s.admin != "" {
 			tok, _ := cutPrefixFold(r.Header.Get("Authorization"), "Bearer ")
-			if tok != s.admin && r.Header.Get("X-Admin-Token") != s.admin {
+			if subtle.ConstantTimeCompare([]byte(tok), []byte(s.admin)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="usermock admin"`)
 				writePlainJSON(w, http.StatusUnauthorized, adminError("admin endpoints need the admin token: Authorization: Bearer <token>"))
 				return
 			}
-		} else if !isLoopback(r) {
-			writePlainJSON(w, http.StatusForbidden, adminError("admin endpoints answer only loopback clients; start with --admin-token to allow others"))
-			return
+		} else {
+			if !isLoopback(r) {
+				writePlainJSON(w, http.StatusForbidden, adminError("admin endpoints answer only loopback clients; start with --admin-token to allow others"))
+				return
+			}
+			if !s.trustedHost(r) {
+				writePlainJSON(w, http.StatusForbidden, adminError("admin endpoints answer only Host 127.0.0.1, [::1] or localhost (got %q); start with --admin-token to allow others", r.Host))
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -81,14 +95,9 @@ func (s *Server) adminReset(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) adminRequests(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := 100
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			writePlainJSON(w, http.StatusBadRequest, adminError("limit=%q: want a positive integer", v))
-			return
-		}
-		limit = n
+	limit, ok := pageSize(w, q.Get("limit"))
+	if !ok {
+		return
 	}
 	invalid := q.Get("invalid") == "true"
 	writePlainJSON(w, http.StatusOK, map[string]any{"requests": s.journal.list(q.Get("api"), invalid, limit)})
@@ -147,11 +156,26 @@ func (s *Server) adminRecords(w http.ResponseWriter, r *http.Request) {
 		writePlainJSON(w, http.StatusNotFound, adminError("no API %q; mounted: %s", id, strings.Join(s.order, ", ")))
 		return
 	}
-	recs := s.store.Records(id)
-	if recs == nil {
-		recs = []store.Record{}
+	q := r.URL.Query()
+	limit, ok := pageSize(w, q.Get("limit"))
+	if !ok {
+		return
 	}
-	out := map[string]any{"records": recs}
+	offset := 0
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writePlainJSON(w, http.StatusBadRequest, adminError("offset=%q: want a non-negative integer", v))
+			return
+		}
+		offset = n
+	}
+	all := s.store.Records(id)
+	page := []store.Record{}
+	if offset < len(all) {
+		page = all[offset:min(len(all), offset+limit)]
+	}
+	out := map[string]any{"records": page, "total": len(all), "offset": offset, "limit": limit}
 	if d, ok := s.store.(interface{ Dropped(string) int }); ok {
 		// Records beyond --keep-records keep their unique keys but not their payload.
 		out["dropped"] = d.Dropped(id)
@@ -263,4 +287,19 @@ func (a *apiState) seed(rec fixture.Record, validate, fromFixtures bool) (store.
 			b, key := o.render(t, values, present)
 			return json.RawMessage(b), key, nil
 		})
+}
+
+// Admin listings are pages: at most maxPage entries per request, 100 unless asked.
+const maxPage = 1000
+
+func pageSize(w http.ResponseWriter, v string) (int, bool) {
+	if v == "" {
+		return 100, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPage {
+		writePlainJSON(w, http.StatusBadRequest, adminError("limit=%q: want an integer from 1 to %d", v, maxPage))
+		return 0, false
+	}
+	return n, true
 }

@@ -80,9 +80,14 @@ func (a *apiState) allowed(r *http.Request) []string {
 // here. The content type is the one the operation documents for the status, else
 // application/problem+json for RFC 9457 problem details, else application/json.
 func (a *apiState) writeFailure(w http.ResponseWriter, r *http.Request, x *exchange, f *failure) {
-	out := renderFailure(a.api, f)
+	out := renderFailure(a.api, f.bounded())
 	if len(f.allow) > 0 {
 		w.Header().Set("Allow", strings.Join(f.allow, ", "))
+	}
+	if f.kind == apispec.KindUnauthorized && out.status == http.StatusUnauthorized && x.o != nil {
+		if c := challenges(x.o.op); c != "" {
+			w.Header().Set("WWW-Authenticate", c) // RFC 9110 §11.6.1: a 401 names how to authenticate
+		}
 	}
 	x.problems = f.problems
 	x.cause = f.cause
@@ -95,7 +100,7 @@ func (a *apiState) writeFailure(w http.ResponseWriter, r *http.Request, x *excha
 		mt = negotiate(r.Header.Get("Accept"), renderable(x.o.op.ResponseTypes[out.status]))
 	}
 	msgs, _ := out.vars["message"].(string)
-	decision := fmt.Sprintf("%d %s: %s", out.status, f.kind, msgs)
+	decision := clip(fmt.Sprintf("%d %s: %s", out.status, f.kind, msgs), maxDecision)
 	x.status, x.decision = out.status, decision
 	h := w.Header()
 	h.Set("Content-Type", contentType(mt, fallback))
@@ -138,4 +143,22 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// challenges is the WWW-Authenticate value of an operation: one challenge per scheme it
+// accepts (custom schemes name where the credential goes).
+func challenges(op *apispec.Operation) string {
+	var out []string
+	for _, sc := range op.Schemes {
+		switch {
+		case sc.Prefix != "":
+			out = append(out, sc.Prefix+` realm="usermock"`)
+		default:
+			out = append(out, fmt.Sprintf(`ApiKey realm="usermock", in="%s", name="%s"`, sc.In, sc.Header))
+		}
+	}
+	if op.Credentials != nil {
+		out = append(out, fmt.Sprintf(`Body realm="usermock", fields="%s"`, strings.Join(op.Credentials.Fields, " ")))
+	}
+	return strings.Join(out, ", ")
 }

@@ -143,13 +143,22 @@ func TestJournal(t *testing.T) {
 }
 
 func TestJournalIsBounded(t *testing.T) {
-	j := newJournal(3)
+	j := newJournal(3, 1<<20)
 	for i := 0; i < 10; i++ {
 		j.add(entry{Status: i})
 	}
 	got := j.list("", false, 100)
 	require.Len(t, got, 3)
 	assert.Equal(t, []int{9, 8, 7}, []int{got[0].Status, got[1].Status, got[2].Status})
+
+	j = newJournal(1000, 10_000)
+	for i := 0; i < 1000; i++ {
+		j.add(entry{Status: i, Decision: strings.Repeat("x", 900)})
+	}
+	n, bytes := j.usage()
+	assert.LessOrEqual(t, bytes, 10_000, "the byte budget holds")
+	assert.Equal(t, 9, n, "as many of the newest as fit")
+	assert.Equal(t, 999, j.list("", false, 1)[0].Status)
 }
 
 func TestAdmin(t *testing.T) {

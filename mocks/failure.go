@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/render"
@@ -36,7 +37,42 @@ type failure struct {
 }
 
 func fail(kind apispec.Kind, field, format string, args ...any) *failure {
-	return &failure{kind: kind, problems: []problem{{Field: field, Reason: fmt.Sprintf(format, args...)}}}
+	return &failure{kind: kind, problems: []problem{{Field: field, Reason: clip(fmt.Sprintf(format, args...), maxReason)}}}
+}
+
+// What one failure may hold, so that a megabyte value or a ten-thousand-item array cannot
+// make a megabyte answer, log line or journal entry.
+const (
+	maxProblems = 20   // problems reported; the rest are counted ("and 9980 more")
+	maxReason   = 300  // bytes of one reason
+	maxField    = 200  // bytes of one field name
+	maxQuoted   = 80   // bytes of a value quoted in a message
+	maxDecision = 2000 // bytes of the decision (header, journal, log)
+)
+
+// clip shortens s to at most n bytes on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// bounded caps a failure's problems and the size of each.
+func (f *failure) bounded() *failure {
+	for i := range f.problems {
+		f.problems[i].Field = clip(f.problems[i].Field, maxField)
+		f.problems[i].Reason = clip(f.problems[i].Reason, maxReason)
+	}
+	if len(f.problems) > maxProblems {
+		more := len(f.problems) - maxProblems
+		f.problems = append(f.problems[:maxProblems:maxProblems], problem{Reason: fmt.Sprintf("and %d more problem(s)", more)})
+	}
+	return f
 }
 
 func (f *failure) Error() string { return f.message() }

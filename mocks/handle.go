@@ -136,7 +136,7 @@ func (o *opState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		o.api.writeFailure(w, r, x, f)
 		return
 	} else if ok {
-		x.valid = true
+		x.valid = forced.status < 400 // a forced error answers no request as valid
 		body := encodeJSON(forced.body, o.op.Order(forced.status, forced.name))
 		o.write(w, r, x, forced.status, body, fmt.Sprintf("%d example=%s, forced by %s", forced.status, forced.name, pref))
 		return
@@ -274,6 +274,7 @@ func (b *bodyCheck) problems(body any, opts []openapi3.SchemaValidationOption) [
 	if err := b.structural.VisitJSON(body, opts...); err != nil {
 		problems = append(problems, schemaProblems(err, "")...)
 	}
+	problems = append(problems, integerProblems(b.structural, body, nil, 0)...)
 	if b.anyOf != nil {
 		subject := body
 		if m, ok := body.(map[string]any); ok && b.anyOfKeys != nil {

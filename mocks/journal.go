@@ -19,38 +19,59 @@ type entry struct {
 	DurationMS float64   `json:"durationMs"`
 }
 
-// journal is a fixed-size ring of the latest requests, so a CI job can ask whether its
-// frontend sent anything invalid without the mock's memory growing.
-type journal struct {
-	mu      sync.Mutex
-	entries []entry
-	next    int
-	full    bool
+// size is about how many bytes the entry holds: its strings, and a fixed cost for the rest.
+func (e *entry) size() int {
+	n := 128 + len(e.API) + len(e.Operation) + len(e.Method) + len(e.Path) + len(e.Decision)
+	for _, p := range e.Problems {
+		n += 48 + len(p.Field) + len(p.Reason)
+	}
+	return n
 }
 
-func newJournal(size int) *journal { return &journal{entries: make([]entry, size)} }
+// journal keeps the latest requests, at most max of them and at most budget bytes, so a CI
+// job can ask whether its frontend sent anything invalid without the mock's memory growing.
+type journal struct {
+	mu      sync.Mutex
+	entries []entry // a ring: the oldest at head
+	head    int
+	count   int
+	bytes   int
+	budget  int
+}
+
+func newJournal(max, budget int) *journal {
+	return &journal{entries: make([]entry, max), budget: budget}
+}
 
 func (j *journal) add(e entry) {
+	size := e.size()
 	j.mu.Lock()
-	j.entries[j.next] = e
-	j.next = (j.next + 1) % len(j.entries)
-	if j.next == 0 {
-		j.full = true
+	defer j.mu.Unlock()
+	for j.count > 0 && (j.count == len(j.entries) || j.bytes+size > j.budget) {
+		j.dropOldest()
 	}
-	j.mu.Unlock()
+	if size > j.budget {
+		return // cannot happen with capped problems and decisions; never keep more than the budget
+	}
+	j.entries[(j.head+j.count)%len(j.entries)] = e
+	j.count++
+	j.bytes += size
+}
+
+func (j *journal) dropOldest() {
+	j.bytes -= j.entries[j.head].size()
+	j.entries[j.head] = entry{}
+	j.head = (j.head + 1) % len(j.entries)
+	j.count--
 }
 
 // list returns up to limit entries, newest first, optionally of one API or only invalid ones.
 func (j *journal) list(api string, invalidOnly bool, limit int) []entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	n := j.next
-	if j.full {
-		n = len(j.entries)
-	}
 	out := []entry{}
-	for i := 0; i < n && len(out) < limit; i++ {
-		e := j.entries[(j.next-1-i+len(j.entries))%len(j.entries)]
+	for i := j.count - 1; i >= 0 && len(out) < limit; i-- {
+		e := j.entries[(j.head+i)%len(j.entries)]
 		if (api != "" && e.API != api) || (invalidOnly && e.Valid) {
 			continue
 		}
@@ -59,9 +80,16 @@ func (j *journal) list(api string, invalidOnly bool, limit int) []entry {
 	return out
 }
 
+// usage returns how many entries and bytes the journal holds.
+func (j *journal) usage() (int, int) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.count, j.bytes
+}
+
 func (j *journal) clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	clear(j.entries)
-	j.next, j.full = 0, false
+	j.head, j.count, j.bytes = 0, 0, 0
 }

@@ -66,6 +66,11 @@ func (o *opState) readBody(r *http.Request) (requestBody, *failure) {
 		return requestBody{}, fail(apispec.KindUnsupportedMediaType, "Content-Type header", "%s is not supported; use %s", ct, strings.Join(o.op.Types, " or "))
 	}
 	limit := o.api.srv.maxBody
+	if r.ContentLength > limit {
+		// Refused before reading a byte: a client waiting on "Expect: 100-continue" gets
+		// the 413 instead of the go-ahead.
+		return requestBody{}, fail(apispec.KindTooLarge, "", "request body of %d bytes exceeds %d bytes", r.ContentLength, limit)
+	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return requestBody{}, fail(apispec.KindMalformed, "", "request body could not be read: %v", err)

@@ -184,7 +184,8 @@ func keyText(v any) string {
 	case map[string]any, []any:
 		return ""
 	}
-	return display(v)
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // dynamic makes up a response from the schema, seeded, with the echo applied.

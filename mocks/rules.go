@@ -222,6 +222,9 @@ func (o *opState) storeFailure(err error, ctx evalContext) *failure {
 			}
 		}
 	case errors.As(err, &kt):
+		if r := o.keyRule(); r != nil {
+			return ruleFailure(r, kt.Key, 0, ctx)
+		}
 		return fail(apispec.KindConflict, "", "a %s with key %q exists already", singular(o.op.Collection), kt.Key)
 	}
 	var f *failure
@@ -231,15 +234,17 @@ func (o *opState) storeFailure(err error, ctx evalContext) *failure {
 	return storageFailure(err)
 }
 
+// display is a value as a message quotes it: strings as they are, the rest as JSON, at most
+// maxQuoted bytes.
 func display(v any) string {
 	if s, ok := v.(string); ok {
-		return s
+		return clip(s, maxQuoted)
 	}
 	if v == nil {
 		return "null"
 	}
 	b, _ := json.Marshal(v)
-	return string(b)
+	return clip(string(b), maxQuoted)
 }
 
 func includesAll(have any, want []any) bool {
@@ -257,4 +262,21 @@ func includesAll(have any, want []any) bool {
 		}
 	}
 	return true
+}
+
+// keyRule is the unique rule over the request field the record's key echoes, if any: a key
+// the server generated is taken as surely as one a client sent, and answered the same way.
+func (o *opState) keyRule() *apispec.Rule {
+	ptr := "/" + strings.Join(o.op.Key, "/")
+	for _, e := range o.op.Echo {
+		if e.Pointer != ptr || e.Source.Path.IsZero() {
+			continue
+		}
+		for _, r := range o.op.Rules {
+			if r.Check == apispec.CheckUnique && len(r.Fields) == 1 && r.Fields[0].String() == e.Source.Path.String() {
+				return r
+			}
+		}
+	}
+	return nil
 }

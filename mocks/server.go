@@ -32,7 +32,12 @@ type Config struct {
 	// http.Server's MaxHeaderBytes must be larger, or net/http refuses first, in plain text.
 	MaxHeader   int
 	JournalSize int // requests kept for /__admin/requests; default 1000
+	// JournalBytes bounds the journal's memory; default 16 MiB.
+	JournalBytes int
 	AdminToken  string
+	// AdminHosts are Host header values, besides loopback names, the admin API answers: the
+	// address the server listens on when it is not loopback.
+	AdminHosts []string
 	Logger      *slog.Logger     // default: discard
 	Now         func() time.Time // default: time.Now
 	Store       store.Store      // default: in memory
@@ -40,6 +45,9 @@ type Config struct {
 
 // DefaultMaxBody is the default request body limit.
 const DefaultMaxBody = 1 << 20
+
+// DefaultJournalBytes is the default memory budget of the request journal.
+const DefaultJournalBytes = 16 << 20
 
 // DefaultMaxHeader is the default request header limit.
 const DefaultMaxHeader = 64 << 10
@@ -63,6 +71,7 @@ type Server struct {
 	// corsHeaders are the request headers preflights allow: the standard ones and every
 	// header the loaded specs read (security schemes, header parameters).
 	corsHeaders string
+	adminHosts  []string
 }
 
 // New builds a Server: everything derivable from the specs is computed here, once, and the
@@ -103,9 +112,16 @@ func New(cfg Config) (*Server, error) {
 	if size <= 0 {
 		size = 1000
 	}
-	s.journal = newJournal(size)
+	budget := cfg.JournalBytes
+	if budget <= 0 {
+		budget = DefaultJournalBytes
+	}
+	s.journal = newJournal(size, budget)
 
 	r := mux.NewRouter()
+	// Paths are matched as sent: gorilla's cleaning answers "//" or "/a/../b" with a bodiless
+	// 301; the mock answers them in the API's shape (a 404 when nothing matches).
+	r.SkipClean(true)
 	r.HandleFunc("/__health", s.health).Methods(http.MethodGet, http.MethodHead)
 	s.mountAdmin(r.PathPrefix("/__admin").Subrouter())
 	for _, api := range cfg.APIs {
@@ -128,7 +144,16 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("--api %q: no such API (have %s)", cfg.Root, apiIDs(cfg.APIs))
 	}
 	s.corsHeaders = corsHeaders(cfg.APIs)
+	s.adminHosts = cfg.AdminHosts
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Only the operational endpoints get here (each API has its own router).
+		if r.URL.Path == "/__health" {
+			w.Header().Set("Allow", "GET, HEAD")
+		}
+		writePlainJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "method not allowed",
+			"detail": fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)})
+	})
 	if err := s.seedFixtures(""); err != nil {
 		return nil, err
 	}
@@ -239,11 +264,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// cors2 answers preflights and lets browsers read responses and the decision header.
+// withCORS answers preflights and lets browsers read responses and the decision header.
 func (s *Server) withCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin == "" {
+		if origin == "" || isAdminPath(r.URL.Path) {
+			// The admin API never grants other origins anything: no CORS headers, and its
+			// guard refuses cross-origin requests and preflights before they act.
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"time"
 
 	"github.com/usermock/usermock/internal/store"
@@ -30,6 +31,15 @@ type serveConfig struct {
 	state      string
 	pprof      string
 	keep       int
+	journalMB  int
+	timeouts   serverTimeouts
+	maxConns   int
+}
+
+// serverTimeouts bound how long a connection may hold the server: a client that sends its
+// request slowly, never reads the answer, or idles between requests is cut off.
+type serverTimeouts struct {
+	read, write, idle time.Duration
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
@@ -49,6 +59,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	fset.StringVar(&c.state, "state", "", "file to keep records in across restarts (default: memory only)")
 	fset.IntVar(&c.keep, "keep-records", 1000, "per API, keep the body and response of this many most recent records (older ones keep their unique keys); 0 keeps all")
 	fset.StringVar(&c.pprof, "pprof", "", "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (default: off)")
+	fset.IntVar(&c.journalMB, "journal-mb", 16, "bytes (in MiB) the request journal may hold; the oldest entries go first")
+	fset.DurationVar(&c.timeouts.read, "read-timeout", 30*time.Second, "longest time to read a request, body included")
+	fset.DurationVar(&c.timeouts.write, "write-timeout", 30*time.Second, "longest time to write a response")
+	fset.DurationVar(&c.timeouts.idle, "idle-timeout", 60*time.Second, "longest time a keep-alive connection may wait for its next request")
+	fset.IntVar(&c.maxConns, "max-connections", 1000, "connections served at once; more wait to be accepted (0: no limit)")
 	fset.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: usermock serve [flags]\n\nServes every API at /<id>/<documented path>, e.g. POST /ruangkerja/ruangkerja/users.\n\nFlags:\n")
 		fset.PrintDefaults()
@@ -71,6 +86,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return usageError("--log-format %q: want text, json or off", c.logFormat)
 	}
 	logger := slog.New(handler)
+	if err := c.check(stderr); err != nil {
+		return err
+	}
 
 	apis, sets, problems := c.src.load(ctx)
 	if fatal := problems.Fatal(); len(fatal) > 0 {
@@ -88,7 +106,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		st = fs
 	}
 	srv, err := mocks.New(mocks.Config{APIs: apis, Fixtures: sets, Root: c.api, Seed: c.seed, Auth: mocks.AuthMode(c.auth),
-		CORSOrigin: c.cors, MaxBody: c.maxBody, JournalSize: c.journal, AdminToken: c.adminToken, Logger: logger, Store: st})
+		CORSOrigin: c.cors, MaxBody: c.maxBody, JournalSize: c.journal, JournalBytes: c.journalMB << 20, AdminToken: c.adminToken,
+		AdminHosts: adminHosts(c.addr), Logger: logger, Store: st})
 	if err != nil {
 		st.Close()
 		return usageError("%v", err)
@@ -99,7 +118,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if err != nil {
 		return &ExitError{Code: 1, Err: fmt.Errorf("listen on %s: %w", c.addr, err)}
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 1 << 20} // headers over mocks.DefaultMaxHeader get the API's 413
+	if c.maxConns > 0 {
+		ln = limitListener(ln, c.maxConns)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: c.timeouts.read,
+		WriteTimeout: c.timeouts.write, IdleTimeout: c.timeouts.idle,
+		MaxHeaderBytes: 1 << 20} // headers over mocks.DefaultMaxHeader get the API's 413
 	logger.Info("usermock listening", "addr", "http://"+ln.Addr().String(), "apis", len(apis))
 	fmt.Fprintf(stdout, "usermock serving on http://%s\n", ln.Addr())
 	if ready != nil {
@@ -125,10 +149,43 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(shutdown); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// Requests still in flight after the grace period (a slow upload) are cut off: a
+		// stop asked for is a clean stop.
+		logger.Warn("usermock stopped with requests in flight", "cause", err.Error())
+		_ = hs.Close()
+		return nil
 	}
 	logger.Info("usermock stopped")
 	return nil
+}
+
+// check refuses flags that cannot work and warns about risky ones.
+func (c *serveConfig) check(stderr io.Writer) error {
+	if c.adminToken != "" && (len(strings.TrimSpace(c.adminToken)) < 16 || strings.ContainsAny(c.adminToken, " \t\r\n")) {
+		return usageError("--admin-token must be at least 16 characters without spaces (it guards reset and every stored record)")
+	}
+	if c.journalMB < 1 {
+		return usageError("--journal-mb must be at least 1")
+	}
+	if host, _, err := net.SplitHostPort(c.addr); err == nil {
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			fmt.Fprintf(stderr, "warning: --addr %s listens on every network interface: other machines can reach the mock; the admin API still answers only loopback clients unless --admin-token is set\n", c.addr)
+		}
+	}
+	return nil
+}
+
+// adminHosts are the Host values besides loopback names the admin API accepts: the listen
+// address's own host, when it names one.
+func adminHosts(addr string) []string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return nil
+	}
+	return []string{host}
 }
 
 // pprofMux serves net/http/pprof on its own mux, never on http.DefaultServeMux.

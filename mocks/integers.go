@@ -1,0 +1,65 @@
+package mocks
+
+import (
+	"encoding/json"
+	"math/big"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// integerProblems finds integers a vendor's 64-bit field could not hold, however they are
+// spelled: kin-openapi accepts 1e20 as a "type: integer" value because it is integral.
+func integerProblems(s *openapi3.Schema, v any, path []string, depth int) []problem {
+	if s == nil || depth > 32 {
+		return nil
+	}
+	var out []problem
+	for _, sub := range s.AllOf {
+		out = append(out, integerProblems(sub.Value, v, path, depth+1)...)
+	}
+	switch t := v.(type) {
+	case json.Number:
+		if s.Type.Is(openapi3.TypeInteger) && !fitsInt64(string(t)) {
+			out = append(out, problem{Field: strings.Join(path, "."), Reason: "must be an integer within the 64-bit range", Keyword: "type", Value: t})
+		}
+	case map[string]any:
+		for name, p := range s.Properties {
+			if e, ok := t[name]; ok && p.Value != nil {
+				out = append(out, integerProblems(p.Value, e, append(path, name), depth+1)...)
+			}
+		}
+	case []any:
+		if s.Items != nil && s.Items.Value != nil {
+			for i, e := range t {
+				if i >= maxProblems {
+					break
+				}
+				out = append(out, integerProblems(s.Items.Value, e, append(path, itoa(i)), depth+1)...)
+			}
+		}
+	}
+	return out
+}
+
+// fitsInt64 reports whether a JSON number is an integer in the int64 range, whatever its
+// spelling (1, 1.0, 1e3, 10e-1).
+func fitsInt64(n string) bool {
+	if !strings.ContainsAny(n, ".eE") {
+		return len(n) <= 20 // the decoder refused plain integers beyond int64 already
+	}
+	f, ok := new(big.Float).SetPrec(200).SetString(n)
+	if !ok || !f.IsInt() {
+		return true // not integral: the schema's type check speaks
+	}
+	_, acc := f.Int64()
+	return acc == big.Exact
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}
