@@ -34,13 +34,13 @@ type Config struct {
 	JournalSize int // requests kept for /__admin/requests; default 1000
 	// JournalBytes bounds the journal's memory; default 16 MiB.
 	JournalBytes int
-	AdminToken  string
+	AdminToken   string
 	// AdminHosts are Host header values, besides loopback names, the admin API answers: the
 	// address the server listens on when it is not loopback.
 	AdminHosts []string
-	Logger      *slog.Logger     // default: discard
-	Now         func() time.Time // default: time.Now
-	Store       store.Store      // default: in memory
+	Logger     *slog.Logger     // default: discard
+	Now        func() time.Time // default: time.Now
+	Store      store.Store      // default: in memory
 }
 
 // DefaultMaxBody is the default request body limit.
