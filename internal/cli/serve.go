@@ -121,7 +121,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if c.maxConns > 0 {
 		ln = limitListener(ln, c.maxConns)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: c.timeouts.read,
+	headerTimeout := 10 * time.Second
+	if c.timeouts.read > 0 && c.timeouts.read < headerTimeout {
+		headerTimeout = c.timeouts.read
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: headerTimeout, ReadTimeout: c.timeouts.read,
 		WriteTimeout: c.timeouts.write, IdleTimeout: c.timeouts.idle,
 		MaxHeaderBytes: 1 << 20} // headers over mocks.DefaultMaxHeader get the API's 413
 	logger.Info("usermock listening", "addr", "http://"+ln.Addr().String(), "apis", len(apis))
