@@ -23,6 +23,9 @@ type apiState struct {
 
 func newAPIState(s *Server, api *apispec.API, set *fixture.Set) (*apiState, error) {
 	a := &apiState{srv: s, api: api, router: mux.NewRouter()}
+	// Match the path as sent, so that a key holding an escaped slash (a%2Fb) is one segment;
+	// prepare unescapes the values.
+	a.router.UseEncodedPath()
 	byOp := map[*apispec.Operation]*opState{}
 	for _, op := range api.Ops {
 		o, err := newOpState(a, op, set, s.auth)
@@ -31,12 +34,21 @@ func newAPIState(s *Server, api *apispec.API, set *fixture.Set) (*apiState, erro
 		}
 		a.ops = append(a.ops, o)
 		byOp[op] = o
-		a.router.Handle(op.Path, o).Methods(op.Method)
+		methods := []string{op.Method}
+		if op.Method == http.MethodGet {
+			methods = append(methods, http.MethodHead) // RFC 9110 §9.3.2: HEAD is GET without the body
+		}
+		a.router.Handle(op.Path, o).Methods(methods...)
 	}
 	for _, o := range a.ops {
 		o.creator = byOp[o.op.Creator]
 		if o.op.Behaviour == apispec.BehaviourCreate {
 			o.creator = o
+		}
+	}
+	for _, o := range a.ops {
+		if o.op.Behaviour == apispec.BehaviourList {
+			o.listItem = o.listItemPath()
 		}
 	}
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -70,6 +82,9 @@ func (a *apiState) allowed(r *http.Request) []string {
 		var m mux.RouteMatch
 		if a.router.Match(probe, &m) && m.MatchErr == nil && (len(out) == 0 || !contains(out, op.Method)) {
 			out = append(out, op.Method)
+			if op.Method == http.MethodGet {
+				out = append(out, http.MethodHead)
+			}
 		}
 	}
 	sort.Strings(out)
@@ -102,11 +117,17 @@ func (a *apiState) writeFailure(w http.ResponseWriter, r *http.Request, x *excha
 	msgs, _ := out.vars["message"].(string)
 	decision := clip(fmt.Sprintf("%d %s: %s", out.status, f.kind, msgs), maxDecision)
 	x.status, x.decision = out.status, decision
+	body, order := out.body, out.order
+	if x.o != nil {
+		if shape := x.o.errorShapes[out.status]; shape != nil {
+			body, order, fallback = shape.fit(out), shape.order, "application/json"
+		}
+	}
 	h := w.Header()
 	h.Set("Content-Type", contentType(mt, fallback))
 	h.Set(DecisionHeader, headerSafe(decision))
 	w.WriteHeader(out.status)
-	_, _ = w.Write(encodeJSON(out.body, out.order))
+	_, _ = w.Write(encodeJSON(body, order))
 }
 
 // DecisionHeader explains every response: which status and example were chosen and why, or

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -36,7 +38,7 @@ func (o *opState) create(req *request, pref preference) (result, *failure) {
 	rec := store.Record{API: o.api.api.ID, Operation: o.op.ID, CreatedAt: o.api.srv.gen.now().UTC(),
 		Body: req.body.stored(), Header: o.referencedHeaders(req.ctx), Credential: req.ctx["credential"].(map[string]any),
 		Claims: claims, Groups: groups, Collection: trimPath(req.r.URL.Path)}
-	stored, err := o.api.srv.store.Create(rec, limits, func(seq int64) (any, string, error) {
+	finish := func(seq int64) (any, string, error) {
 		values, present := o.slots(req.ctx, seq, nil)
 		var b []byte
 		var key string
@@ -46,7 +48,14 @@ func (o *opState) create(req *request, pref preference) (result, *failure) {
 			b, key = o.render(t, values, present)
 		}
 		return json.RawMessage(b), key, nil
-	})
+	}
+	stored, err := o.api.srv.store.Create(rec, limits, finish)
+	// A key the server made up that names a record already (ids from a seed that ran before,
+	// records loaded from --state) is made up again; a key the client sent is a conflict.
+	var kt *store.KeyTakenError
+	for attempt := 0; attempt < 8 && errors.As(err, &kt) && !o.keyFromRequest(req.ctx); attempt++ {
+		stored, err = o.api.srv.store.Create(rec, limits, finish)
+	}
 	if err != nil {
 		return result{}, o.storeFailure(err, req.ctx)
 	}
@@ -70,8 +79,11 @@ func (b requestBody) stored() any {
 
 // itemKey is the collection and key an item request names.
 func (o *opState) itemKey(req *request) (collection, key string) {
-	p := trimPath(req.r.URL.Path)
+	p := trimPath(req.r.URL.EscapedPath()) // the key may hold an escaped slash
 	collection = p[:strings.LastIndexByte(p, '/')]
+	if u, err := url.PathUnescape(collection); err == nil {
+		collection = u
+	}
 	if collection == "" {
 		collection = "/"
 	}
@@ -125,20 +137,27 @@ func (o *opState) list(req *request) (result, *failure) {
 	items := make([]any, len(recs))
 	for i, rec := range recs {
 		items[i] = json.RawMessage(responseBytes(rec))
+		if len(o.listItem) > 0 {
+			// The create answers an envelope ({"data": {...}}); the list holds what is in it.
+			if v, ok := jsonvalue.Get(decodedBody(items[i]), o.listItem); ok {
+				items[i] = v
+			}
+		}
 	}
 	var body any = items
 	if o.paging.itemsField != "" {
-		wrapper := map[string]any{}
+		var wrapper map[string]any
 		if t, ok := o.template(o.op.Success, ""); ok {
-			if m, ok := t.tmpl.Base.(map[string]any); ok {
-				for k, v := range m {
-					wrapper[k] = v
-				}
-			}
+			wrapper, _ = jsonvalue.Copy(t.tmpl.Base).(map[string]any)
+		}
+		if wrapper == nil {
+			wrapper = map[string]any{}
 		}
 		wrapper[o.paging.itemsField] = items
-		if o.paging.totalField != "" {
-			wrapper[o.paging.totalField] = total
+		if len(o.paging.totalPath) > 0 {
+			if w, ok := jsonvalue.Set(wrapper, o.paging.totalPath, total); ok {
+				wrapper, _ = w.(map[string]any)
+			}
 		}
 		body = wrapper
 	}
@@ -165,6 +184,7 @@ func (o *opState) change(req *request) (result, *failure) {
 					ruleFail = &failure{kind: apispec.KindValidation, problems: ps}
 					return store.Record{}, ruleFail
 				}
+				check.applyDefaults(merged) // a member the patch removed takes its default again, as at create
 			}
 			ctx = copyContext(req.ctx)
 			ctx["body"] = merged
@@ -177,11 +197,18 @@ func (o *opState) change(req *request) (result, *failure) {
 		claims, _, groups := c.storeClaims(c.op.Rules, ctx)
 		oldResp := decodedBody(old.Response)
 		keep := func(ptr string) (any, bool) { return jsonvalue.Get(oldResp, pointerTokens(ptr)) }
+		keyPtr := "/" + strings.Join(c.op.Key, "/")
 		t, ok := c.template(c.op.Success, "")
 		if !ok {
 			return store.Record{}, errors.New("no success response to render")
 		}
 		values, present := c.slots(ctx, old.Seq, keep)
+		for i, e := range c.op.Echo {
+			if e.Pointer == keyPtr && c.op.Key != nil {
+				// A record's key names it for good: a body that sends another keeps the old.
+				values[i], present[i] = keep(e.Pointer)
+			}
+		}
 		b, _ := c.render(t, values, present)
 		return store.Record{Operation: old.Operation, Body: body, Header: old.Header, Credential: old.Credential,
 			Claims: claims, Groups: groups, Response: json.RawMessage(b)}, nil
@@ -299,6 +326,8 @@ func singular(collection string) string {
 	switch {
 	case strings.HasSuffix(name, "ies"):
 		return name[:len(name)-3] + "y"
+	case strings.HasSuffix(name, "xes"), strings.HasSuffix(name, "ches"), strings.HasSuffix(name, "shes"), strings.HasSuffix(name, "sses"):
+		return name[:len(name)-2]
 	case strings.HasSuffix(name, "s") && !strings.HasSuffix(name, "ss"):
 		return name[:len(name)-1]
 	case name == "":
@@ -310,9 +339,10 @@ func singular(collection string) string {
 // paging reads a list operation's page parameters: limit-style (limit, per_page, pageSize,
 // size) and offset-style (offset, skip, start) or page numbers (page, from 1).
 type paging struct {
-	limit, offset, page    string
-	defaultLimit           int
-	itemsField, totalField string
+	limit, offset, page string
+	defaultLimit        int
+	itemsField          string
+	totalPath           []string // "total", or nested as in {"meta": {"total": 3}}
 }
 
 func newPaging(op *apispec.Operation) paging {
@@ -339,22 +369,79 @@ func newPaging(op *apispec.Operation) paging {
 	}
 	if s := op.ResponseSchema(op.Success); s != nil && !s.Type.Is("array") {
 		for _, name := range sortedKeys(s.Properties) {
-			ps := s.Properties[name].Value
-			if ps == nil {
-				continue
-			}
-			if ps.Type.Is("array") && p.itemsField == "" {
+			if ps := s.Properties[name].Value; ps != nil && ps.Type.Is("array") && p.itemsField == "" {
 				p.itemsField = name
 			}
-			switch strings.ToLower(name) {
-			case "total", "count", "totalcount", "total_count", "totalitems", "total_items", "totalelements":
-				if ps.Type.Is("integer") || ps.Type.Is("number") {
-					p.totalField = name
-				}
+		}
+		p.totalPath = totalPath(s, 0)
+	}
+	return p
+}
+
+// totalPath finds the integer property that counts a list's records: at the top, else one
+// object down (meta.total).
+func totalPath(s *openapi3.Schema, depth int) []string {
+	names := sortedKeys(s.Properties)
+	for _, name := range names {
+		ps := s.Properties[name].Value
+		if ps == nil || !(ps.Type.Is("integer") || ps.Type.Is("number")) {
+			continue
+		}
+		switch strings.ToLower(name) {
+		case "total", "count", "totalcount", "total_count", "totalitems", "total_items", "totalelements", "totalresults", "total_results":
+			return []string{name}
+		}
+	}
+	if depth > 0 {
+		return nil
+	}
+	for _, name := range names {
+		if ps := s.Properties[name].Value; ps != nil && ps.Type.Is("object") {
+			if sub := totalPath(ps, depth+1); sub != nil {
+				return append([]string{name}, sub...)
 			}
 		}
 	}
-	return p
+	return nil
+}
+
+// listItemPath is where, in the create's response, the record a list shows is: the whole
+// response, or the envelope member holding the record's key when the list's items are the
+// records themselves ({"data": {"id": 1}} listed as [{"id": 1}]).
+func (o *opState) listItemPath() []string {
+	c := o.creator
+	if c == nil || c == o || len(c.op.Key) < 2 {
+		return nil
+	}
+	s := o.op.ResponseSchema(o.op.Success)
+	if s != nil && !s.Type.Is("array") && o.paging.itemsField != "" {
+		s = s.Properties[o.paging.itemsField].Value
+	}
+	if s == nil || s.Items == nil || s.Items.Value == nil {
+		return nil
+	}
+	props := schemaProps(s.Items.Value)
+	if props[c.op.Key[len(c.op.Key)-1]] && !props[c.op.Key[0]] {
+		return c.op.Key[:len(c.op.Key)-1]
+	}
+	return nil
+}
+
+// schemaProps names a schema's properties, through allOf.
+func schemaProps(s *openapi3.Schema) map[string]bool {
+	out := map[string]bool{}
+	if s == nil {
+		return out
+	}
+	for _, sub := range s.AllOf {
+		for k := range schemaProps(sub.Value) {
+			out[k] = true
+		}
+	}
+	for k := range s.Properties {
+		out[k] = true
+	}
+	return out
 }
 
 // window returns the offset and limit (-1: all) a list request asks for.
@@ -371,7 +458,10 @@ func (p paging) window(r *http.Request) (offset, limit int) {
 		offset = n
 	}
 	if n, err := strconv.Atoi(q.Get(p.page)); p.page != "" && err == nil && n >= 1 && limit > 0 {
-		offset = (n - 1) * limit
+		offset = math.MaxInt
+		if n-1 <= math.MaxInt/limit {
+			offset = (n - 1) * limit
+		}
 	}
 	return offset, limit
 }
@@ -412,4 +502,17 @@ func parameters(ps openapi3.Parameters) []*openapi3.Parameter {
 		}
 	}
 	return out
+}
+
+// keyFromRequest reports whether the request carries the created record's key (the echo at
+// the key names a request value that is present), rather than the server making it up.
+func (o *opState) keyFromRequest(ctx evalContext) bool {
+	ptr := "/" + strings.Join(o.op.Key, "/")
+	for _, e := range o.op.Echo {
+		if e.Pointer == ptr && !e.Source.Path.IsZero() {
+			_, ok := e.Source.Path.Lookup(ctx)
+			return ok
+		}
+	}
+	return false
 }

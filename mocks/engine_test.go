@@ -332,7 +332,7 @@ func TestCRUDLifecycle(t *testing.T) {
 		{name: "the deleted record's keys are free", call: call{path: "/accounts", headers: json, body: `{"name":"Ada","email":"ada@example.com","handle":"ada"}`},
 			status: 201, contains: []string{`"accountId":3`}},
 		{name: "405 lists the methods", call: call{method: http.MethodPost, path: "/accounts/2", headers: json, body: `{}`}, status: 405,
-			contains: []string{"allowed: DELETE, GET, PATCH, PUT"}},
+			contains: []string{"allowed: DELETE, GET, HEAD, PATCH, PUT"}},
 	})
 }
 
@@ -348,4 +348,11 @@ func TestCRUDInferred(t *testing.T) {
 			assert.Equal(t, []string{"accountId"}, op.Key)
 		}
 	}
+}
+
+// serveHandler serves h on a real listening server until the test ends.
+func serveHandler(t *testing.T, h http.Handler) string {
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	return ts.URL
 }

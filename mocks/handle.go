@@ -1,11 +1,10 @@
 package mocks
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -31,6 +30,10 @@ type opState struct {
 	filterOpts  *openapi3filter.Options
 	hasParams   bool
 	paging      paging
+	listItem    []string // for lists: where a stored response holds the record
+	// errorShapes are the error statuses a spec without x-usermock.errors documents with a
+	// shape of its own.
+	errorShapes map[int]*errorShape
 }
 
 // bodyCheck is a request schema split in two: kin-openapi stops at a failed top-level anyOf,
@@ -86,6 +89,7 @@ func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthM
 	if err := o.compileTemplates(); err != nil {
 		return nil, err
 	}
+	o.compileErrorShapes()
 	return o, nil
 }
 
@@ -137,7 +141,10 @@ func (o *opState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if ok {
 		x.valid = forced.status < 400 // a forced error answers no request as valid
-		body := encodeJSON(forced.body, o.op.Order(forced.status, forced.name))
+		var body []byte
+		if forced.body != nil {
+			body = encodeJSON(forced.body, o.op.Order(forced.status, forced.name))
+		}
 		o.write(w, r, x, forced.status, body, fmt.Sprintf("%d example=%s, forced by %s", forced.status, forced.name, pref))
 		return
 	}
@@ -194,6 +201,11 @@ func (o *opState) prepare(r *http.Request) (*request, *failure) {
 		return nil, f
 	}
 	vars := mux.Vars(r)
+	for k, v := range vars {
+		if u, err := url.PathUnescape(v); err == nil {
+			vars[k] = u
+		}
+	}
 	ctx := evalContext{"body": body.value, "header": headerMap(r.Header), "credential": map[string]any{},
 		"path": stringMap(vars), "query": queryMap(r)}
 	if o.op.Credentials != nil {
@@ -319,6 +331,12 @@ func (o *opState) forcedExample(p preference) (forcedResponse, bool, *failure) {
 	name := p.Example
 	if name == "" {
 		if len(o.op.Examples[status]) == 0 {
+			if v, ok := o.op.SingleExample(status); ok {
+				return forcedResponse{status: status, name: "example", body: v}, true, nil
+			}
+			if len(o.op.ResponseTypes[status]) == 0 {
+				return forcedResponse{status: status, name: "(no body)"}, true, nil
+			}
 			return forcedResponse{}, false, fail(apispec.KindValidation, "", "status %d has no documented example", status)
 		}
 		name = o.op.Examples[status][0]
@@ -382,9 +400,27 @@ func (o *opState) write(w http.ResponseWriter, r *http.Request, x *exchange, sta
 		w.WriteHeader(status)
 		return
 	}
-	h.Set("Content-Type", contentType(negotiate(r.Header.Get("Accept"), renderable(o.op.ResponseTypes[status])), "application/json"))
+	types := o.op.ResponseTypes[status]
+	if json := renderable(types); len(json) > 0 || len(types) == 0 {
+		h.Set("Content-Type", contentType(negotiate(r.Header.Get("Accept"), json), "application/json"))
+	} else if text, ok := plainText(body); ok {
+		// A status documented only as text (text/plain, text/csv): the example's text, as is.
+		h.Set("Content-Type", contentType(types[0], types[0]))
+		body = []byte(text)
+	} else {
+		h.Set("Content-Type", contentType("application/json", "application/json"))
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// plainText returns the text of a JSON string body.
+func plainText(body []byte) (string, bool) {
+	var s string
+	if len(body) == 0 || body[0] != '"' || json.Unmarshal(body, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // renderable keeps the media types the mock writes bodies in: JSON ones. A status that
@@ -444,10 +480,6 @@ func joinInts(xs []int) string {
 	}
 	return strings.Join(s, ", ")
 }
-
-var _ = context.Background
-var _ = errors.New
-var _ = json.Marshal
 
 // withoutNulls copies an object without its null members, at every depth.
 func withoutNulls(v any) any {

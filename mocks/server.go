@@ -157,6 +157,13 @@ func New(cfg Config) (*Server, error) {
 	if err := s.seedFixtures(""); err != nil {
 		return nil, err
 	}
+	// Generated ids and serials continue where the stored records leave off instead of
+	// repeating the seed's first values after a restart with --state.
+	if wm, ok := s.store.(interface{ Watermark() int64 }); ok {
+		if w := wm.Watermark(); w > 0 {
+			s.gen.faker = gofakeit.New(cfg.Seed + w*1_000_003)
+		}
+	}
 	s.handler = s.withCORS(s.observe(r))
 	return s, nil
 }

@@ -342,7 +342,7 @@ func (c *compiler) inferEcho(o *Operation) {
 	add := func(ptr []string, src string) {
 		s, err := ParseSource(src)
 		if err == nil {
-			s.Omit = len(ptr) == 1 && !required[ptr[0]] && s.Gen == nil && s.Fallback == nil
+			s.Omit = !required[ptr[len(ptr)-1]] && s.Gen == nil && s.Fallback == nil
 			o.Echo = append(o.Echo, EchoEntry{Pointer: "/" + strings.Join(escapeAll(ptr), "/"), Source: s})
 		}
 	}
@@ -359,8 +359,8 @@ func (c *compiler) inferEcho(o *Operation) {
 					gen = "body/" + k + " ?? " + gen
 				}
 				add(path, gen)
-			case depth == 0 && reqProps[k]:
-				add(path, "body/"+k)
+			case reqProps[k] && !isWrapper(m[k], ps, reqProps):
+				add(path, "body/"+k) // at the top, or inside an envelope such as {"data": {...}}
 			case ps != nil && ps.Format == "date-time" && timeField.MatchString(k):
 				add(path, "$now")
 			default:
@@ -400,15 +400,41 @@ func keyGenerator(s *openapi3.Schema, example any) string {
 	return "$uuid"
 }
 
-// allProperties returns a schema's properties, through allOf.
+// isWrapper reports whether a response member named like a request field is an envelope of
+// the response's own fields ({"data": {...}} when the request also has a "data" object is
+// echoed as a whole only when the shapes do not hold other request fields).
+func isWrapper(v any, s *openapi3.Schema, reqProps map[string]bool) bool {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	for k := range m {
+		if reqProps[k] {
+			return true
+		}
+	}
+	for k := range allProperties(s) {
+		if reqProps[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// allProperties returns a schema's properties, through allOf, and the properties any
+// oneOf/anyOf branch may have.
 func allProperties(s *openapi3.Schema) map[string]*openapi3.Schema {
 	out := map[string]*openapi3.Schema{}
 	if s == nil {
 		return out
 	}
-	for _, sub := range s.AllOf {
-		for k, v := range allProperties(sub.Value) {
-			out[k] = v
+	for _, subs := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
+		for _, sub := range subs {
+			for k, v := range allProperties(sub.Value) {
+				if _, ok := out[k]; !ok {
+					out[k] = v
+				}
+			}
 		}
 	}
 	for k, p := range s.Properties {

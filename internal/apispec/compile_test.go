@@ -127,7 +127,8 @@ func TestCompileRules(t *testing.T) {
 			for _, e := range create.Echo {
 				echo[e.Pointer] = sourceText(e.Source)
 			}
-			assert.Equal(t, map[string]string{"/message/profile/userID": "$seq"}, echo, "only top-level fields echo the body; the key is generated")
+			assert.Equal(t, map[string]string{"/message/profile/userID": "$seq", "/message/profile/name": "body/name (omit)",
+				"/message/profile/nick": "body/nick (omit)"}, echo, "fields inside an envelope echo the request; the key is generated")
 		}},
 		{"echo inferred for a plain create", `
   /widgets:

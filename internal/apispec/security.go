@@ -1,6 +1,7 @@
 package apispec
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strings"
@@ -65,6 +66,10 @@ func (o *Operation) Authenticate(r *http.Request) Authentication {
 					continue
 				}
 				value = strings.TrimSpace(token)
+				if s.Prefix == "Basic" && !validBasic(value) {
+					problems = append(problems, CredentialProblem{Field: field, Reason: "must be \"Basic <base64 of user:password>\""})
+					continue
+				}
 			}
 			creds = append(creds, Credential{Scheme: s, Value: value})
 		}
@@ -126,4 +131,10 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 		return s[len(prefix):], true
 	}
 	return s, false
+}
+
+// validBasic reports whether a Basic credential is base64 of "user:password" (RFC 7617).
+func validBasic(token string) bool {
+	b, err := base64.StdEncoding.DecodeString(token)
+	return err == nil && strings.Contains(string(b), ":")
 }

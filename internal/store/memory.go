@@ -315,6 +315,21 @@ func (a *apiRecords) hash(c Claim) claimHash {
 	return claimHash{maphash.String(a.seeds[0], s), maphash.String(a.seeds[1], s)}
 }
 
+// Watermark is the sum over APIs of the highest record number ever created: it grows with
+// every create and survives a restart from the state file, so generators seeded with it do
+// not repeat the values of an earlier run.
+func (m *Memory) Watermark() int64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var w int64
+	for _, a := range m.apis {
+		a.mu.Lock()
+		w += a.seq
+		a.mu.Unlock()
+	}
+	return w
+}
+
 // Dropped returns how many of the API's records no longer keep their payload.
 func (m *Memory) Dropped(api string) int {
 	a := m.api(api)
