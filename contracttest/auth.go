@@ -17,10 +17,10 @@ func (b *opBuilder) authCases() {
 		s := &b.op.Schemes[i]
 		if h, ok := b.withoutCredential(s, ""); ok {
 			b.negative(&Case{ID: "auth/" + s.Name + "/missing", constraint: "auth " + s.Name,
-				Description: "the " + s.Header + " header left out; the operation requires it"},
+				Description: "the " + where(s) + " left out; the operation requires it"},
 				b.raw(b.op.Method, h, b.baseCopy()), b.kindStatus(apispec.KindUnauthorized))
 		} else {
-			b.cov.add("auth "+s.Name, "", "credentials are optional: a request without "+s.Header+" meets another alternative")
+			b.cov.add("auth "+s.Name, "", "credentials are optional: a request without the "+where(s)+" meets another alternative")
 		}
 		if !s.Bearer {
 			continue
@@ -54,9 +54,9 @@ func (b *opBuilder) withoutCredential(s *apispec.SecurityScheme, value string) (
 			continue
 		}
 		h := b.onlyCredentials(alt)
-		h.Del(s.Header)
+		h.Del(credentialKey(s))
 		if value != "" {
-			h.Set(s.Header, value)
+			h.Set(credentialKey(s), value)
 		}
 		if b.check.acceptsSchema(b.raw(b.op.Method, h, b.base)) != nil {
 			return h, true
@@ -70,7 +70,7 @@ func (b *opBuilder) onlyCredentials(alt []apispec.SecurityScheme) http.Header {
 	h := b.header.Clone()
 	for _, s := range b.op.Schemes {
 		if !hasScheme(alt, s.Name) {
-			h.Del(s.Header)
+			h.Del(credentialKey(&s))
 		}
 	}
 	return h
@@ -102,4 +102,15 @@ func hasScheme(alt []apispec.SecurityScheme, name string) bool {
 		}
 	}
 	return false
+}
+
+// where names where a scheme's credential goes: "the X-Key header", "api_key query parameter".
+func where(s *apispec.SecurityScheme) string {
+	switch s.In {
+	case "query":
+		return s.Header + " query parameter"
+	case "cookie":
+		return s.Header + " cookie"
+	}
+	return s.Header + " header"
 }

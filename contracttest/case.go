@@ -74,7 +74,8 @@ type secret struct {
 }
 
 func newRequest(method, path string, header http.Header, body any) *Request {
-	r := &Request{Method: method, Path: path, Header: header.Clone()}
+	r := &Request{Method: method, Header: header.Clone()}
+	r.Path = materialize(path, r.Header)
 	if body != nil {
 		r.json = body
 		r.Body, r.encodeErr = encodeBody(r.Header, body)

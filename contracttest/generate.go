@@ -58,13 +58,19 @@ func newOpBuilder(api *apispec.API, op *apispec.Operation, g *values, extra http
 		if s.Prefix != "" {
 			v = s.Prefix + " " + v // "Bearer usermock-contract-test"; basic takes any token too
 		}
-		b.header.Set(s.Header, v)
+		b.header.Set(credentialKey(&s), v)
 	}
 	b.headerParams(func(name string, s *openapi3.Schema, example any) {
 		if example == nil {
 			example, _ = g.valid(s)
 		}
 		b.header.Set(name, fmt.Sprint(example))
+	})
+	b.cookieParams(func(name string, s *openapi3.Schema, example any, required bool) {
+		if example == nil {
+			example, _ = g.valid(s)
+		}
+		b.header.Set(carrier("cookie", name), fmt.Sprint(example))
 	})
 	for k, vs := range extra {
 		b.header[http.CanonicalHeaderKey(k)] = vs

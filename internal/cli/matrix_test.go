@@ -16,6 +16,7 @@ import (
 // matrixMinCases is, per spec under testdata/specs, the fewest cases its run must send, so
 // that the matrix cannot pass by sending nothing. Every spec there must be listed.
 var matrixMinCases = map[string]int{
+	"carried":  15, // credentials in a query parameter or a cookie, a required cookie parameter
 	"composed": 20, // allOf and oneOf in requests and responses
 	"either":   15, // security alternatives, an AND alternative, optional credentials
 	"forms":    20, // JSON and form bodies, a form-only and a multipart operation
