@@ -136,7 +136,7 @@ func LoadAPI(ctx context.Context, file string, data []byte) (*API, Problems) {
 	api := &API{ID: id, File: file, Doc: doc, lines: lines, root: root}
 	c := &compiler{api: api}
 	if err := doc.Validate(ctx, openapi3.EnableExamplesValidation(), openapi3.EnableSchemaPatternValidation()); err != nil {
-		c.problem("", "invalid OpenAPI document: %v", err)
+		c.problem(kinErrorPointer(err.Error()), "invalid OpenAPI document: %v", err)
 	}
 	c.compile()
 	if len(c.problems.Fatal()) > 0 && c.fatal {
@@ -522,4 +522,29 @@ func (o *Operation) SingleExample(status int) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+var (
+	kinOperationRe = regexp.MustCompile(`operation (GET|PUT|POST|DELETE|OPTIONS|HEAD|PATCH|TRACE) (/\S*)`)
+	kinPathRe      = regexp.MustCompile(`invalid paths: (?:invalid path )?(/\S*?):? `)
+	kinComponentRe = regexp.MustCompile(`(schema|security scheme|response|parameter|example|request body|header) "([^"]+)"`)
+	kinComponents  = map[string]string{"schema": "schemas", "security scheme": "securitySchemes", "response": "responses",
+		"parameter": "parameters", "example": "examples", "request body": "requestBodies", "header": "headers"}
+)
+
+// kinErrorPointer finds, in a kin-openapi validation error, what it is about (an operation,
+// a path, a named component), so the problem points at its line rather than the top.
+func kinErrorPointer(msg string) string {
+	if m := kinOperationRe.FindStringSubmatch(msg); m != nil {
+		return "/paths/" + EscapePointer(m[2]) + "/" + strings.ToLower(m[1])
+	}
+	if strings.HasPrefix(msg, "invalid components") {
+		if m := kinComponentRe.FindStringSubmatch(msg); m != nil {
+			return "/components/" + kinComponents[m[1]] + "/" + EscapePointer(m[2])
+		}
+	}
+	if m := kinPathRe.FindStringSubmatch(msg); m != nil {
+		return "/paths/" + EscapePointer(m[1])
+	}
+	return ""
 }
