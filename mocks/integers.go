@@ -20,13 +20,13 @@ func integerProblems(s *openapi3.Schema, v any, path []string, depth int) []prob
 	}
 	switch t := v.(type) {
 	case json.Number:
-		if s.Type.Is(openapi3.TypeInteger) && !fitsInt64(string(t)) {
+		if s.Type.Is(openapi3.TypeInteger) && strings.ContainsAny(string(t), ".eE") && !fitsInt64(string(t)) {
 			out = append(out, problem{Field: strings.Join(path, "."), Reason: "must be an integer within the 64-bit range", Keyword: "type", Value: t})
 		}
 	case map[string]any:
 		for name, p := range s.Properties {
-			if e, ok := t[name]; ok && p.Value != nil {
-				out = append(out, integerProblems(p.Value, e, append(path, name), depth+1)...)
+			if e, ok := t[name]; ok && p.Value != nil && mayHoldNumbers(e) {
+				out = append(out, integerProblems(p.Value, e, append(path[:len(path):len(path)], name), depth+1)...)
 			}
 		}
 	case []any:
@@ -35,7 +35,9 @@ func integerProblems(s *openapi3.Schema, v any, path []string, depth int) []prob
 				if i >= maxProblems {
 					break
 				}
-				out = append(out, integerProblems(s.Items.Value, e, append(path, itoa(i)), depth+1)...)
+				if mayHoldNumbers(e) {
+					out = append(out, integerProblems(s.Items.Value, e, append(path[:len(path):len(path)], itoa(i)), depth+1)...)
+				}
 			}
 		}
 	}
@@ -62,4 +64,16 @@ func itoa(i int) string {
 		return digits[i : i+1]
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+// mayHoldNumbers reports whether a value is or may contain a number written with a fraction
+// or an exponent: plain strings, booleans, nulls and plain integers need no walk.
+func mayHoldNumbers(v any) bool {
+	switch t := v.(type) {
+	case json.Number:
+		return strings.ContainsAny(string(t), ".eE")
+	case map[string]any, []any:
+		return true
+	}
+	return false
 }

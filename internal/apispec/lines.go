@@ -57,5 +57,10 @@ func (idx lineIndex) line(pointer string) int {
 
 // EscapePointer escapes one JSON pointer token (RFC 6901).
 func EscapePointer(s string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return pointerEscaper.Replace(s)
 }
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

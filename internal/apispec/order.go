@@ -21,7 +21,9 @@ func (a *API) node(pointer string) *yaml.Node {
 		return a.deref(n, 0)
 	}
 	for _, tok := range strings.Split(pointer[1:], "/") {
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		if strings.Contains(tok, "~") {
+			tok = pointerUnescaper.Replace(tok)
+		}
 		n = a.deref(n, 0)
 		if n == nil {
 			return nil
@@ -150,3 +152,5 @@ func (o *Operation) Order(status int, name string) *render.Order {
 	}
 	return o.orders[key]
 }
+
+var pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
