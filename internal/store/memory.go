@@ -15,12 +15,21 @@ type Memory struct {
 	apis map[string]*apiRecords
 	keep int // payloads kept per API; 0 keeps all
 	// persist, when set, makes a change durable before it becomes visible; it runs under the
-	// API's lock, so the log and memory agree on order.
-	persist func(op string, rec Record) error
+	// lock of every API the change touches, so the log and memory agree on order.
+	persist func(l logLine) error
 }
 
+// apiRecords is one API's records behind its lock. A reset swaps the data, never the
+// apiRecords itself: a create waiting for the lock lands in the live data, after the reset.
 type apiRecords struct {
 	mu sync.Mutex
+	apiData
+	keep  int // payloads kept; 0 keeps all
+	seeds [2]maphash.Seed
+}
+
+// apiData is what a reset clears, and restores when its reseed fails.
+type apiData struct {
 	// records are kept as JSON: a created user is a few hundred bytes this way, several
 	// kilobytes as decoded maps, and only reads and the admin listing decode them.
 	records []*stored
@@ -29,9 +38,11 @@ type apiRecords struct {
 	groups  map[string]int
 	seq     int64 // highest Seq of a created record
 	low     int64 // lowest Seq of a seeded record; starts at 1 so the first seed is 0
-	keep    int   // payloads kept; 0 keeps all
-	seeds   [2]maphash.Seed
-	dropped int // records whose payload was dropped
+	dropped int   // records whose payload was dropped
+}
+
+func newAPIData() apiData {
+	return apiData{claims: map[claimHash]struct{}{}, groups: map[string]int{}, index: map[string]*stored{}, low: 1}
 }
 
 // stored is one record with what the store needs to undo it: its claims and groups.
@@ -64,19 +75,24 @@ func (m *Memory) api(id string) *apiRecords {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if a = m.apis[id]; a == nil {
-		a = &apiRecords{claims: map[claimHash]struct{}{}, groups: map[string]int{}, index: map[string]*stored{},
-			low: 1, keep: m.keep, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+	return m.apiLocked(id)
+}
+
+// apiLocked is api with m.mu held for writing.
+func (m *Memory) apiLocked(id string) *apiRecords {
+	a := m.apis[id]
+	if a == nil {
+		a = &apiRecords{apiData: newAPIData(), keep: m.keep, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 		m.apis[id] = a
 	}
 	return a
 }
 
-func (m *Memory) save(op string, rec Record) error {
+func (m *Memory) save(l logLine) error {
 	if m.persist == nil {
 		return nil
 	}
-	return m.persist(op, rec)
+	return m.persist(l)
 }
 
 // Create implements Store.
@@ -84,6 +100,14 @@ func (m *Memory) Create(rec Record, limits []Limit, finish Finish) (Record, erro
 	a := m.api(rec.API)
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.create(rec, limits, finish, func(rec Record) error {
+		return m.save(logLine{Op: "create", Record: &rec})
+	})
+}
+
+// create is Create with the API's lock held: save makes the record durable (or refuses it)
+// before memory changes.
+func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, save func(Record) error) (Record, error) {
 	if err := a.taken(rec.Claims, nil); err != nil {
 		return Record{}, err
 	}
@@ -112,7 +136,7 @@ func (m *Memory) Create(rec Record, limits []Limit, finish Finish) (Record, erro
 	if err != nil {
 		return Record{}, err
 	}
-	if err := m.save("create", rec); err != nil {
+	if err := save(rec); err != nil {
 		return Record{}, err
 	}
 	a.insert(rec, encoded)
@@ -262,7 +286,7 @@ func (m *Memory) Update(api, collection, key string, change Change) (Record, err
 	if err != nil {
 		return Record{}, err
 	}
-	if err := m.save("update", rec); err != nil {
+	if err := m.save(logLine{Op: "update", Record: &rec}); err != nil {
 		return Record{}, err
 	}
 	a.replace(s, rec, encoded)
@@ -282,7 +306,7 @@ func (m *Memory) Delete(api, collection, key string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	if err := m.save("delete", rec); err != nil {
+	if err := m.save(logLine{Op: "delete", Record: &rec}); err != nil {
 		return Record{}, err
 	}
 	a.remove(s)
@@ -413,17 +437,8 @@ func decodeNumbers(b []byte, v any) error {
 	return dec.Decode(v)
 }
 
-// Reset implements Store.
-func (m *Memory) Reset(api string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if api == "" {
-		m.apis = map[string]*apiRecords{}
-	} else {
-		delete(m.apis, api)
-	}
-	return nil
-}
+// Err implements Store: memory cannot fail to write.
+func (m *Memory) Err() error { return nil }
 
 // Close implements Store.
 func (m *Memory) Close() error { return nil }
