@@ -55,8 +55,7 @@ func (s *File) compact() (err error) {
 }
 
 // writeLive writes a create line for every record, API by API in the order of their names,
-// and returns how many bytes it wrote. Bodies and responses are written from the JSON kept,
-// compacted, not decoded and encoded again.
+// and returns how many bytes it wrote, from the JSON kept: nothing is decoded.
 func (m *Memory) writeLive(w *bufio.Writer) (int64, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -70,12 +69,7 @@ func (m *Memory) writeLive(w *bufio.Writer) (int64, error) {
 		a := m.apis[id]
 		a.mu.Lock()
 		for _, s := range a.records {
-			rec, err := s.decodeRaw()
-			if err != nil {
-				a.mu.Unlock()
-				return n, err
-			}
-			b, err := frame(logLine{Op: "create", Record: &rec})
+			b, err := encodeLine(lineHead{Op: "create"}, []encodedRecord{s.encodedRecord})
 			if err == nil {
 				_, err = w.Write(b)
 			}

@@ -29,15 +29,6 @@ type File struct {
 	err   error      // the last write's failure, nil once one succeeds
 }
 
-type logLine struct {
-	Op     string  `json:"op"` // create, update, delete or reset
-	API    string  `json:"api,omitempty"`
-	Record *Record `json:"record,omitempty"`
-	// Records are what the reseed of a reset stored, persisted with it so that a crash keeps
-	// both or neither.
-	Records []Record `json:"records,omitempty"`
-}
-
 // Compaction rewrites the log at open only when its dead lines (changes superseded since)
 // outnumber the live records and the file is larger than compactMin: a restart costs one
 // read of the log, not a rewrite.
@@ -97,22 +88,22 @@ func open(path string, fs fsys, lock *stateLock) (*File, error) {
 // Notes returns what opening the file repaired or skipped, for the log.
 func (s *File) Notes() []string { return s.notes }
 
-func (s *File) persist(l logLine) error {
-	switch l.Op {
-	case "create":
-		if l.Record.Fixture {
-			return nil // fixtures are stored afresh from the fixture files at every start
+func (s *File) persist(e logEntry) error {
+	var recs []encodedRecord
+	for i, rec := range e.recs {
+		switch {
+		case rec.Fixture && (e.op == "create" || e.op == "reset"):
+			// fixtures are stored afresh from the fixture files at every start
+		case e.op == "delete":
+			recs = append(recs, encodedRecord{meta: e.encs[i].meta}) // its fields find it
+		default:
+			recs = append(recs, e.encs[i])
 		}
-	case "reset":
-		var keep []Record
-		for _, r := range l.Records {
-			if !r.Fixture {
-				keep = append(keep, r)
-			}
-		}
-		l.Records = keep
 	}
-	b, err := frame(l)
+	if e.op == "create" && len(recs) == 0 {
+		return nil
+	}
+	b, err := encodeLine(lineHead{Op: e.op, API: e.api}, recs)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,15 @@ type Memory struct {
 	keep int // payloads kept per API; 0 keeps all
 	// persist, when set, makes a change durable before it becomes visible; it runs under the
 	// lock of every API the change touches, so the log and memory agree on order.
-	persist func(l logLine) error
+	persist func(e logEntry) error
+}
+
+// logEntry is a change Memory asks persist to make durable before memory shows it.
+type logEntry struct {
+	op   string          // create, update, delete or reset
+	api  string          // reset: the API reset, "" for every API
+	recs []Record        // the record changed, or what a reset's reseed stored
+	encs []encodedRecord // their encodings, as memory keeps them
 }
 
 // apiRecords is one API's records behind its lock. A reset swaps the data, never the
@@ -88,11 +96,11 @@ func (m *Memory) apiLocked(id string) *apiRecords {
 	return a
 }
 
-func (m *Memory) save(l logLine) error {
+func (m *Memory) save(e logEntry) error {
 	if m.persist == nil {
 		return nil
 	}
-	return m.persist(l)
+	return m.persist(e)
 }
 
 // Create implements Store.
@@ -100,14 +108,14 @@ func (m *Memory) Create(rec Record, limits []Limit, finish Finish) (Record, erro
 	a := m.api(rec.API)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.create(rec, limits, finish, func(rec Record) error {
-		return m.save(logLine{Op: "create", Record: &rec})
+	return a.create(rec, limits, finish, func(rec Record, enc encodedRecord) error {
+		return m.save(logEntry{op: "create", recs: []Record{rec}, encs: []encodedRecord{enc}})
 	})
 }
 
 // create is Create with the API's lock held: save makes the record durable (or refuses it)
 // before memory changes.
-func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, save func(Record) error) (Record, error) {
+func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, save func(Record, encodedRecord) error) (Record, error) {
 	if err := a.taken(rec.Claims, nil); err != nil {
 		return Record{}, err
 	}
@@ -136,7 +144,7 @@ func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, save func
 	if err != nil {
 		return Record{}, err
 	}
-	if err := save(rec); err != nil {
+	if err := save(rec, encoded); err != nil {
 		return Record{}, err
 	}
 	a.insert(rec, encoded)
@@ -286,7 +294,7 @@ func (m *Memory) Update(api, collection, key string, change Change) (Record, err
 	if err != nil {
 		return Record{}, err
 	}
-	if err := m.save(logLine{Op: "update", Record: &rec}); err != nil {
+	if err := m.save(logEntry{op: "update", recs: []Record{rec}, encs: []encodedRecord{encoded}}); err != nil {
 		return Record{}, err
 	}
 	a.replace(s, rec, encoded)
@@ -306,7 +314,7 @@ func (m *Memory) Delete(api, collection, key string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	if err := m.save(logLine{Op: "delete", Record: &rec}); err != nil {
+	if err := m.save(logEntry{op: "delete", recs: []Record{rec}, encs: []encodedRecord{s.encodedRecord}}); err != nil {
 		return Record{}, err
 	}
 	a.remove(s)

@@ -10,21 +10,52 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"runtime"
+	"sync"
 )
 
-// A log line is the JSON of one change, a tab, the CRC-32C of the JSON in 8 hex digits, and a
-// newline. The JSON never holds a raw tab or newline, so the frame is unambiguous; lines
-// written before framing (JSON alone) are still read.
+// A log line is tab-separated JSON segments, the CRC-32C of everything before the last tab in
+// 8 hex digits, and a newline:
+//
+//	{"op":"create"}<TAB>{"api":"a","seq":1,...}<TAB>{"name":"x"}<TAB>{"id":1}<TAB>1a2b3c4d
+//
+// The first segment names the change ({"op":"reset","api":"a"}); each record follows as three
+// segments, as memory keeps it: its fields (JSON of Record without body and response), its body
+// and its response (empty when absent). A reset carries the records its reseed stored, a
+// delete only the fields. Compact JSON never holds a raw tab or newline, so the segments are
+// unambiguous, and replay keeps bodies and responses as read instead of decoding them.
+// Files written before framing hold one JSON object per line, without checksum; they are
+// still read.
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// frame encodes l as one framed line.
-func frame(l logLine) ([]byte, error) {
-	b, err := json.Marshal(l)
+// lineHead is the first segment of a line.
+type lineHead struct {
+	Op  string `json:"op"` // create, update, delete or reset
+	API string `json:"api,omitempty"`
+}
+
+// encodeLine encodes one change as a framed line.
+func encodeLine(head lineHead, recs []encodedRecord) ([]byte, error) {
+	h, err := json.Marshal(head)
 	if err != nil {
 		return nil, fmt.Errorf("encode state line: %w", err)
 	}
-	return appendFrame(b), nil
+	var b bytes.Buffer
+	b.Write(h)
+	for _, e := range recs {
+		b.WriteByte('\t')
+		b.Write(e.meta) // from json.Marshal: compact already
+		for _, raw := range [][]byte{e.body, e.response} {
+			b.WriteByte('\t')
+			if raw != nil {
+				if err := json.Compact(&b, raw); err != nil {
+					return nil, fmt.Errorf("encode state line: %w", err)
+				}
+			}
+		}
+	}
+	return appendFrame(b.Bytes()), nil
 }
 
 func appendFrame(b []byte) []byte {
@@ -37,26 +68,26 @@ func appendFrame(b []byte) []byte {
 var errChecksum = errors.New("checksum mismatch")
 
 // unframe returns the JSON of a line (without its newline), checking the checksum when the
-// line has one.
-func unframe(line []byte) ([]byte, error) {
+// line has one (framed).
+func unframe(line []byte) (js []byte, framed bool, err error) {
 	const tail = 1 + 8 // tab and 8 hex digits
 	if len(line) < tail || line[len(line)-tail] != '\t' {
-		return line, nil // unframed: an older file
+		return line, false, nil // unframed: an older file
 	}
 	var sum [4]byte
 	if _, err := hex.Decode(sum[:], line[len(line)-8:]); err != nil {
-		return nil, fmt.Errorf("bad checksum %q", line[len(line)-8:])
+		return nil, true, fmt.Errorf("bad checksum %q", line[len(line)-8:])
 	}
 	body := line[:len(line)-tail]
 	want := uint32(sum[0])<<24 | uint32(sum[1])<<16 | uint32(sum[2])<<8 | uint32(sum[3])
 	if crc32.Checksum(body, castagnoli) != want {
-		return nil, errChecksum
+		return nil, true, errChecksum
 	}
-	return body, nil
+	return body, true, nil
 }
 
-// wireLine is a logLine as read back: bodies and responses stay the JSON they were written
-// as, so replay does not decode and re-encode them.
+// wireLine is a line written before framing, when a record was written whole; bodies and
+// responses stay the JSON they were written as.
 type wireLine struct {
 	Op      string        `json:"op"`
 	API     string        `json:"api,omitempty"`
@@ -92,6 +123,9 @@ type replayed struct {
 // replay streams the log at path into mem. A bad line (torn, bad checksum, not JSON) followed
 // only by bad lines is a write cut short by a crash: it and what follows are skipped, with a
 // note. A bad line followed by a good one is damage, not a crash: an error naming file:line.
+//
+// Decoding is most of the work, so lines are read in batches, decoded by one worker per CPU,
+// and applied in order here.
 func replay(path string, mem *Memory) (replayed, error) {
 	var r replayed
 	f, err := os.Open(path)
@@ -102,94 +136,249 @@ func replay(path string, mem *Memory) (replayed, error) {
 		return r, fmt.Errorf("read state file: %w", err)
 	}
 	defer f.Close()
-	in := bufio.NewReaderSize(f, 1<<20)
+
+	order := make(chan *batch, 4*runtime.GOMAXPROCS(0))
+	work := make(chan *batch, cap(order))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		readBatches(f, order, work, stop)
+	}()
+	for range runtime.GOMAXPROCS(0) {
+		go func() {
+			for b := range work {
+				b.decode()
+				close(b.done)
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer close(stop)
+
 	var (
-		off     int64
-		n       int
-		long    []byte // a line longer than the reader's buffer
-		bad     error  // the first bad line, while every line after it is bad too
+		bad     error // the first bad line, while every line after it is bad too
 		badLine int
 	)
-	for {
-		chunk, err := in.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			long = append(long, chunk...)
-			continue
+	for b := range order {
+		<-b.done
+		if b.err != nil {
+			return r, fmt.Errorf("read state file: %w", b.err)
 		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return r, fmt.Errorf("read state file: %w", err)
-		}
-		line := chunk
-		if long != nil {
-			line = append(long, chunk...)
-			long = nil
-		}
-		if len(line) == 0 {
-			break
-		}
-		n++
-		off += int64(len(line))
-		complete := line[len(line)-1] == '\n'
-		var l wireLine
-		var lerr error
-		switch body := bytes.TrimRight(line, "\r\n"); {
-		case len(bytes.TrimSpace(body)) == 0 && complete:
-			if bad == nil {
-				r.good = off
+		for i := range b.lines {
+			p := &b.lines[i]
+			r.size = p.end
+			switch {
+			case p.blank:
+				if bad == nil {
+					r.good = p.end
+				}
+				continue
+			case p.err != nil:
+				if bad == nil {
+					bad, badLine = p.err, p.n
+				}
+				continue
+			case bad != nil:
+				return r, fmt.Errorf("%s:%d: corrupt state line: %v; the lines after it are intact, so it is damage, not a torn write (repair or delete that line, or move the file away to start empty)", path, badLine, bad)
 			}
-			continue
-		case !complete:
-			lerr = errors.New("no end of line")
-		default:
-			js, err := unframe(body)
-			if err == nil {
-				err = json.Unmarshal(js, &l)
+			if err := p.apply(mem); err != nil {
+				return r, fmt.Errorf("%s:%d: %w", path, p.n, err)
 			}
-			lerr = err
+			r.good = p.end
+			r.lines++
 		}
-		if lerr != nil {
-			if bad == nil {
-				bad, badLine = lerr, n
-			}
-			if !complete {
-				break
-			}
-			continue
-		}
-		if bad != nil {
-			return r, fmt.Errorf("%s:%d: corrupt state line: %v; the lines after it are intact, so it is damage, not a torn write (repair or delete that line, or move the file away to start empty)", path, badLine, bad)
-		}
-		if err := replayLine(mem, l); err != nil {
-			return r, fmt.Errorf("%s:%d: %w", path, n, err)
-		}
-		r.good = off
-		r.lines++
 	}
-	r.size = off
 	if bad != nil {
 		r.notes = append(r.notes, fmt.Sprintf("%s:%d: skipped a torn last write (%v, %d bytes); the records before it are intact", path, badLine, bad, r.size-r.good))
 	}
 	return r, nil
 }
 
-// replayLine applies one logged change to mem, which no one else uses yet.
-func replayLine(mem *Memory, l wireLine) error {
-	switch l.Op {
-	case "reset":
-		mem.resetReplayed(l.API)
-		for _, w := range l.Records {
-			if err := apply(mem, "create", w.record()); err != nil {
-				return err
+// batch is a run of lines on their way from the reader through a decoder to replay.
+type batch struct {
+	raw   [][]byte
+	lines []parsedLine
+	err   error // reading failed after these lines
+	done  chan struct{}
+}
+
+// parsedLine is one decoded line.
+type parsedLine struct {
+	n     int   // line number
+	end   int64 // offset just after it
+	blank bool
+	err   error // why the line is bad
+	op    string
+	api   string
+	recs  []Record // the line's record, or its reset's records: what indexes them
+	enc   []encodedRecord
+}
+
+// recordKeys are the fields of a record replay needs to index it; the rest stays JSON.
+type recordKeys struct {
+	API        string   `json:"api"`
+	Seq        int64    `json:"seq"`
+	Collection string   `json:"collection"`
+	Key        string   `json:"key"`
+	Claims     []Claim  `json:"claims"`
+	Groups     []string `json:"groups"`
+}
+
+const batchLines = 512
+
+// readBatches splits the log into lines and sends them in batches, to order (for replay, in
+// the file's order) and to work (for the decoders), until the end of the file or stop.
+func readBatches(f io.Reader, order, work chan<- *batch, stop <-chan struct{}) {
+	defer close(work)
+	defer close(order)
+	in := bufio.NewReaderSize(f, 1<<20)
+	b := &batch{done: make(chan struct{})}
+	send := func() bool {
+		select {
+		case order <- b:
+		case <-stop:
+			return false
+		}
+		select {
+		case work <- b:
+		case <-stop:
+			return false
+		}
+		b = &batch{done: make(chan struct{})}
+		return true
+	}
+	var off int64
+	n := 0
+	var long []byte // a line longer than the reader's buffer
+	for {
+		chunk, err := in.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long, chunk...)
+			continue
+		}
+		if len(long) > 0 || len(chunk) > 0 {
+			line := append(long, chunk...)
+			long = nil
+			n++
+			off += int64(len(line))
+			b.raw = append(b.raw, line)
+			b.lines = append(b.lines, parsedLine{n: n, end: off})
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				b.err = err
 			}
+			send()
+			return
+		}
+		if len(b.raw) == batchLines && !send() {
+			return
+		}
+	}
+}
+
+// decode parses every line of the batch and encodes its records as the store keeps them.
+func (b *batch) decode() {
+	for i, raw := range b.raw {
+		p := &b.lines[i]
+		body, complete := bytes.CutSuffix(raw, []byte("\n"))
+		body = bytes.TrimSuffix(body, []byte("\r"))
+		switch {
+		case len(bytes.TrimSpace(body)) == 0 && complete:
+			p.blank = true
+			continue
+		case !complete:
+			p.err = errors.New("no end of line")
+			continue
+		}
+		js, framed, err := unframe(body)
+		if err == nil && framed {
+			err = p.decodeFramed(js)
+		} else if err == nil {
+			err = p.decodeUnframed(js)
+		}
+		if err != nil {
+			p.err = err
+			p.recs, p.enc = nil, nil
+		}
+	}
+	b.raw = nil
+}
+
+// decodeFramed decodes a line: the record's fields, body and response are kept as read (the
+// line is this line's own copy), only the keys that index it are decoded.
+func (p *parsedLine) decodeFramed(js []byte) error {
+	segs := bytes.Split(js, []byte{'\t'})
+	var head lineHead
+	if err := json.Unmarshal(segs[0], &head); err != nil {
+		return fmt.Errorf("line head: %w", err)
+	}
+	p.op, p.api = head.Op, head.API
+	rest := segs[1:]
+	if len(rest)%3 != 0 {
+		return fmt.Errorf("%d record segments, want 3 per record", len(rest))
+	}
+	for i := 0; i < len(rest); i += 3 {
+		meta := rest[i]
+		var k recordKeys
+		if err := json.Unmarshal(meta, &k); err != nil {
+			return fmt.Errorf("record: %w", err)
+		}
+		p.recs = append(p.recs, Record{API: k.API, Seq: k.Seq, Collection: k.Collection, Key: k.Key, Claims: k.Claims, Groups: k.Groups})
+		p.enc = append(p.enc, encodedRecord{meta: clip(meta), body: clip(rest[i+1]), response: clip(rest[i+2])})
+	}
+	return nil
+}
+
+// clip keeps a segment with no room to grow into the next one; empty is absent.
+func clip(seg []byte) []byte {
+	if len(seg) == 0 {
+		return nil
+	}
+	return seg[:len(seg):len(seg)]
+}
+
+// decodeUnframed decodes a line of a file written before framing.
+func (p *parsedLine) decodeUnframed(js []byte) error {
+	var l wireLine
+	if err := json.Unmarshal(js, &l); err != nil {
+		return err
+	}
+	p.op, p.api = l.Op, l.API
+	if l.Record != nil {
+		l.Records = append(l.Records, l.Record)
+	}
+	for _, w := range l.Records {
+		rec := w.record()
+		e, err := encodeRecord(rec)
+		if err != nil {
+			return err
+		}
+		p.recs = append(p.recs, rec)
+		p.enc = append(p.enc, e)
+	}
+	return nil
+}
+
+// apply applies one decoded line to mem, which no one else uses yet.
+func (p *parsedLine) apply(mem *Memory) error {
+	switch p.op {
+	case "reset":
+		mem.resetReplayed(p.api)
+		for i, rec := range p.recs {
+			apply(mem, "create", rec, p.enc[i])
 		}
 		return nil
 	case "create", "update", "delete":
-		if l.Record == nil {
-			return fmt.Errorf("state entry %q without a record", l.Op)
+		if len(p.recs) != 1 {
+			return fmt.Errorf("state entry %q without a record", p.op)
 		}
-		return apply(mem, l.Op, l.Record.record())
+		apply(mem, p.op, p.recs[0], p.enc[0])
+		return nil
 	}
-	return fmt.Errorf("unknown state entry %q", l.Op)
+	return fmt.Errorf("unknown state entry %q", p.op)
 }
 
 // resetReplayed clears one API, or all, as a logged reset did.
@@ -203,9 +392,9 @@ func (m *Memory) resetReplayed(api string) {
 	}
 }
 
-// apply replays one change. An update or delete of a record that is not there (a fixture
-// record, which is never persisted, or one reset since) is skipped.
-func apply(mem *Memory, op string, rec Record) error {
+// apply replays one change, encoded. An update or delete of a record that is not there (a
+// fixture record, which is never persisted, or one reset since) is skipped.
+func apply(mem *Memory, op string, rec Record, encoded encodedRecord) {
 	a := mem.api(rec.API)
 	var s *stored
 	if rec.Key != "" {
@@ -216,18 +405,11 @@ func apply(mem *Memory, op string, rec Record) error {
 		if s != nil {
 			a.remove(s)
 		}
-		return nil
-	case op == "update" && s == nil:
-		return nil
-	}
-	encoded, err := encodeRecord(rec)
-	if err != nil {
-		return err
-	}
-	if op == "update" {
-		a.replace(s, rec, encoded)
-	} else {
+	case op == "update":
+		if s != nil {
+			a.replace(s, rec, encoded)
+		}
+	default:
 		a.insert(rec, encoded)
 	}
-	return nil
 }

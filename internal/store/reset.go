@@ -36,7 +36,7 @@ func (m *Memory) Reset(api string, reseed func(api string, tx Tx) error) error {
 			return fmt.Errorf("reseed: %w", err)
 		}
 	}
-	if err := m.save(logLine{Op: "reset", API: api, Records: tx.created}); err != nil {
+	if err := m.save(logEntry{op: "reset", api: api, recs: tx.created, encs: tx.encoded}); err != nil {
 		tx.rollback()
 		return err
 	}
@@ -51,6 +51,7 @@ type resetTx struct {
 	locked  []*apiRecords
 	saved   map[*apiRecords]apiData
 	created []Record
+	encoded []encodedRecord
 }
 
 // begin locks a, keeps its data for a rollback and clears it.
@@ -89,8 +90,9 @@ func (tx *resetTx) Create(rec Record, limits []Limit, finish Finish) (Record, er
 	default:
 		return Record{}, fmt.Errorf("reseed of api %q: cannot create a record of api %q", tx.api, rec.API)
 	}
-	return a.create(rec, limits, finish, func(rec Record) error {
+	return a.create(rec, limits, finish, func(rec Record, enc encodedRecord) error {
 		tx.created = append(tx.created, rec)
+		tx.encoded = append(tx.encoded, enc)
 		return nil
 	})
 }
