@@ -41,18 +41,25 @@ func (s *File) compact() (err error) {
 		return err
 	}
 	renamed = true
-	if err := s.fs.syncDir(dir); err != nil {
-		return fmt.Errorf("sync directory: %w", err)
-	}
-	// The open log is the old file now; the new one takes its place.
+	// The open log is the old, unlinked file now: appends must go to the new one, whatever
+	// else fails.
 	f, err := s.fs.openAppend(s.path)
 	if err != nil {
-		return fmt.Errorf("reopen compacted log: %w", err)
+		return &fatalError{fmt.Errorf("reopen compacted log: %w", err)}
 	}
 	s.f.Close()
 	s.f, s.off = f, n
+	if err := s.fs.syncDir(dir); err != nil {
+		return fmt.Errorf("sync directory after renaming: %w", err)
+	}
 	return nil
 }
+
+// fatalError is a compaction failure the store cannot go on after.
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+func (e *fatalError) Unwrap() error { return e.err }
 
 // writeLive writes a create line for every record, API by API in the order of their names,
 // and returns how many bytes it wrote, from the JSON kept: nothing is decoded.

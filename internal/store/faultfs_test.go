@@ -56,6 +56,13 @@ func (f *faultFS) createTemp(dir, pattern string) (logFile, error) {
 	return &faultFile{logFile: lf, fs: f}, nil
 }
 
+func (f *faultFS) syncDir(dir string) error {
+	if err := f.call("syncDir"); err != nil {
+		return err
+	}
+	return f.osFS.syncDir(dir)
+}
+
 type faultFile struct {
 	logFile
 	fs *faultFS

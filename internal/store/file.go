@@ -9,8 +9,8 @@ import (
 )
 
 // File is a Store whose records survive restarts, including an abrupt kill: every change is
-// appended to a log of checksummed JSON lines and fsync'd before it is acknowledged (and
-// before memory changes), so what memory holds is what a restart rebuilds. A write or fsync
+// appended to a log of checksummed lines (see logline.go) and fsync'd before it is
+// acknowledged (and before memory changes), so what memory holds is what a restart rebuilds. A write or fsync
 // that fails is cut off the log again and the change refused; Err reports the store as
 // failing until a write succeeds. At open the log is streamed back, a torn last write is
 // skipped, and the log is compacted only when it holds much more than the live records. One
@@ -76,7 +76,11 @@ func open(path string, fs fsys, lock *stateLock) (*File, error) {
 		}
 	}
 	if dead := r.lines - mem.count(); dead > mem.count() && r.good > compactMin {
-		if err := s.compact(); err != nil {
+		var fatal *fatalError
+		if err := s.compact(); errors.As(err, &fatal) {
+			s.f.Close()
+			return nil, fmt.Errorf("compact %s: %w", path, err)
+		} else if err != nil {
 			// A nearly full disk must not block a restart: the log is still whole.
 			s.notes = append(s.notes, fmt.Sprintf("compact %s: %v; going on with the log as it is", path, err))
 		}

@@ -266,6 +266,8 @@ func TestCompaction(t *testing.T) {
 		{name: "compaction cannot create its file", updates: 2000, failCompact: "createTemp"},
 		{name: "compaction write fails", updates: 2000, failCompact: "write"},
 		{name: "compaction fsync fails", updates: 2000, failCompact: "sync"},
+		// The rename happened: appends must go to the new file, not the unlinked old one.
+		{name: "directory fsync after the rename fails", updates: 2000, failCompact: "syncDir", wantCompacted: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "state.jsonl")
