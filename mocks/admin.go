@@ -78,12 +78,9 @@ func (s *Server) adminReset(w http.ResponseWriter, r *http.Request) {
 		writePlainJSON(w, http.StatusNotFound, adminError("no API %q; mounted: %s", id, strings.Join(s.order, ", ")))
 		return
 	}
-	if err := s.store.Reset(id); err != nil {
+	// The fixtures are stored inside the reset, so no create can take their keys or places.
+	if err := s.store.Reset(id, s.seedFixtures); err != nil {
 		writePlainJSON(w, http.StatusInternalServerError, adminError("reset: %v", err))
-		return
-	}
-	if err := s.seedFixtures(id); err != nil {
-		writePlainJSON(w, http.StatusInternalServerError, adminError("reseed fixtures: %v", err))
 		return
 	}
 	reset := s.order
@@ -203,11 +200,13 @@ func (s *Server) adminSeedRecord(w http.ResponseWriter, r *http.Request) {
 		writePlainJSON(w, http.StatusBadRequest, adminError(`"body" is required`))
 		return
 	}
-	stored, err := a.seed(rec, true, false)
+	stored, err := a.seed(s.store, rec, true, false)
 	var ce *store.ConflictError
 	switch {
 	case errors.As(err, &ce):
 		writePlainJSON(w, http.StatusConflict, adminError("%v", err))
+	case errors.Is(err, store.ErrWrite):
+		writePlainJSON(w, http.StatusInternalServerError, adminError("%v", err))
 	case err != nil:
 		writePlainJSON(w, http.StatusBadRequest, adminError("%v", err))
 	default:
@@ -215,8 +214,9 @@ func (s *Server) adminSeedRecord(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// seedFixtures stores the fixture records of one API, or of all when id is "".
-func (s *Server) seedFixtures(id string) error {
+// seedFixtures stores the fixture records of one API, or of all when id is "", through tx: the
+// store itself at start, the reset's transaction at a reset.
+func (s *Server) seedFixtures(id string, tx store.Tx) error {
 	ids := s.order
 	if id != "" {
 		ids = []string{id}
@@ -227,7 +227,7 @@ func (s *Server) seedFixtures(id string) error {
 			continue
 		}
 		for _, rec := range set.Records {
-			if _, err := s.apis[aid].seed(rec, false, true); err != nil {
+			if _, err := s.apis[aid].seed(tx, rec, false, true); err != nil {
 				return fmt.Errorf("fixture record at %s: %w", rec.Pos, err)
 			}
 		}
@@ -237,7 +237,7 @@ func (s *Server) seedFixtures(id string) error {
 
 // seed stores a record that did not come through the API: its body is validated against the
 // request schema when validate is set, lookups bind what they find, and unique claims apply.
-func (a *apiState) seed(rec fixture.Record, validate, fromFixtures bool) (store.Record, error) {
+func (a *apiState) seed(tx store.Tx, rec fixture.Record, validate, fromFixtures bool) (store.Record, error) {
 	var o *opState
 	for _, op := range a.ops {
 		if (rec.Operation == "" && op.op.Behaviour == apispec.BehaviourCreate) || op.op.ID == rec.Operation {
@@ -279,7 +279,7 @@ func (a *apiState) seed(rec fixture.Record, validate, fromFixtures bool) (store.
 	if !ok {
 		return store.Record{}, fmt.Errorf("operation %s documents no success response", o.op.ID)
 	}
-	return a.srv.store.Create(store.Record{API: a.api.ID, Operation: o.op.ID, CreatedAt: a.srv.gen.now().UTC(),
+	return tx.Create(store.Record{API: a.api.ID, Operation: o.op.ID, CreatedAt: a.srv.gen.now().UTC(),
 		Body: body, Header: header, Credential: cred, Claims: claims, Groups: groups, Seeded: true, Fixture: fromFixtures,
 		Collection: trimPath(o.op.Path)}, nil,
 		func(seq int64) (any, string, error) {

@@ -154,7 +154,7 @@ func New(cfg Config) (*Server, error) {
 		writePlainJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "method not allowed",
 			"detail": fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)})
 	})
-	if err := s.seedFixtures(""); err != nil {
+	if err := s.seedFixtures("", s.store); err != nil {
 		return nil, err
 	}
 	// Generated ids and serials continue where the stored records leave off instead of
@@ -215,7 +215,13 @@ func headerSize(h http.Header) int {
 	return n
 }
 
+// health answers 503 while the record store fails to write, so a supervisor sees what the
+// 500s of creates mean.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.Err(); err != nil {
+		writePlainJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "failing", "reason": "record store: " + err.Error(), "apis": s.order})
+		return
+	}
 	writePlainJSON(w, http.StatusOK, map[string]any{"status": "ok", "apis": s.order})
 }
 

@@ -103,6 +103,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		if err != nil {
 			return &ExitError{Code: 1, Err: fmt.Errorf("--state: %w", err)}
 		}
+		for _, note := range fs.Notes() {
+			logger.Warn("state file repaired", "note", note)
+		}
 		st = fs
 	}
 	srv, err := mocks.New(mocks.Config{APIs: apis, Fixtures: sets, Root: c.api, Seed: c.seed, Auth: mocks.AuthMode(c.auth),

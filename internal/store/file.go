@@ -1,188 +1,179 @@
 package store
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // File is a Store whose records survive restarts, including an abrupt kill: every change is
-// appended to a JSON-lines log and fsync'd before it is acknowledged. At open the log is
-// replayed and compacted; a torn last line (a write cut short by a crash) is skipped.
+// appended to a log of checksummed lines (see logline.go) and fsync'd before it is
+// acknowledged (and before memory changes), so what memory holds is what a restart rebuilds. A write or fsync
+// that fails is cut off the log again and the change refused; Err reports the store as
+// failing until a write succeeds. At open the log is streamed back, a torn last write is
+// skipped, and the log is compacted only when it holds much more than the live records. One
+// process at a time holds the file: an exclusive lock on <path>.lock names the holder.
 type File struct {
 	*Memory
-	mu   sync.Mutex
-	f    *os.File
-	path string
+	path  string
+	fs    fsys
+	lock  *stateLock
+	notes []string
+
+	mu    sync.Mutex // orders appends; taken inside the API locks
+	f     logFile    // nil once closed
+	off   int64      // end of the last good line: a failed append is truncated back to it
+	dirty bool       // bytes after off may be on disk: truncate before the next append
+	err   error      // the last write's failure, nil once one succeeds
 }
 
-type logLine struct {
-	Op     string  `json:"op"` // create, update, delete or reset
-	API    string  `json:"api,omitempty"`
-	Record *Record `json:"record,omitempty"`
-}
+// Compaction rewrites the log at open only when its dead lines (changes superseded since)
+// outnumber the live records and the file is larger than compactMin: a restart costs one
+// read of the log, not a rewrite.
+const compactMin = 1 << 20
 
-// OpenFile opens (or creates) the state file at path.
-func OpenFile(path string) (*File, error) {
-	mem := NewMemory()
-	if err := replay(path, mem); err != nil {
+// OpenFile opens (or creates) the state file at path, taking its lock.
+func OpenFile(path string) (*File, error) { return openFile(path, osFS{}, time.Now) }
+
+func openFile(path string, fs fsys, now func() time.Time) (*File, error) {
+	lock, err := acquireLock(path, now())
+	if err != nil {
 		return nil, err
 	}
-	if err := compact(path, mem); err != nil {
-		return nil, fmt.Errorf("compact %s: %w", path, err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+	s, err := open(path, fs, lock)
 	if err != nil {
-		return nil, fmt.Errorf("open state file: %w", err)
-	}
-	s := &File{Memory: mem, f: f, path: path}
-	mem.persist = func(op string, r Record) error {
-		if r.Fixture && op == "create" {
-			return nil
-		}
-		return s.append(logLine{Op: op, Record: &r})
+		_ = lock.release()
+		return nil, err
 	}
 	return s, nil
 }
 
-func replay(path string, mem *Memory) error {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
+func open(path string, fs fsys, lock *stateLock) (*File, error) {
+	mem := NewMemory()
+	r, err := replay(path, mem)
 	if err != nil {
-		return fmt.Errorf("read state file: %w", err)
+		return nil, err
 	}
-	lines := bytes.Split(data, []byte("\n"))
-	for i, line := range lines {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var l logLine
-		if err := json.Unmarshal(line, &l); err != nil {
-			if i >= len(lines)-2 { // the last non-empty line: a write torn by a crash
-				return nil
-			}
-			return fmt.Errorf("%s:%d: corrupt state line: %v (move the file away to start empty)", path, i+1, err)
-		}
-		switch {
-		case l.Op == "reset":
-			_ = mem.Reset(l.API)
-		case (l.Op == "create" || l.Op == "update" || l.Op == "delete") && l.Record != nil:
-			if err := apply(mem, l); err != nil {
-				return fmt.Errorf("%s:%d: %v", path, i+1, err)
-			}
-		default:
-			return fmt.Errorf("%s:%d: unknown state entry %q", path, i+1, l.Op)
+	s := &File{Memory: mem, path: path, fs: fs, lock: lock, notes: r.notes, off: r.good}
+	if s.f, err = fs.openAppend(path); err != nil {
+		return nil, fmt.Errorf("open state file: %w", err)
+	}
+	if r.size == 0 {
+		// A new file: make its name durable, so the first acknowledged record is found.
+		if err := fs.syncDir(filepath.Dir(path)); err != nil {
+			s.f.Close()
+			return nil, fmt.Errorf("open state file: sync directory: %w", err)
 		}
 	}
-	return nil
+	if r.good < r.size {
+		// Appends must not land after the torn bytes.
+		s.dirty = true
+		if err := s.rollback(); err != nil {
+			s.f.Close()
+			return nil, err
+		}
+	}
+	if dead := r.lines - mem.count(); dead > mem.count() && r.good > compactMin {
+		var fatal *fatalError
+		if err := s.compact(); errors.As(err, &fatal) {
+			s.f.Close()
+			return nil, fmt.Errorf("compact %s: %w", path, err)
+		} else if err != nil {
+			// A nearly full disk must not block a restart: the log is still whole.
+			s.notes = append(s.notes, fmt.Sprintf("compact %s: %v; going on with the log as it is", path, err))
+		}
+	}
+	mem.persist = s.persist
+	return s, nil
 }
 
-// apply replays one change. An update or delete of a record that is not there (a fixture
-// record, which is never persisted, or one reset since) is skipped.
-func apply(mem *Memory, l logLine) error {
-	rec := *l.Record
-	a := mem.api(rec.API)
-	var s *stored
-	if rec.Key != "" {
-		s = a.index[indexKey(rec.Collection, rec.Key)]
-	}
-	switch {
-	case l.Op == "delete":
-		if s != nil {
-			a.remove(s)
+// Notes returns what opening the file repaired or skipped, for the log.
+func (s *File) Notes() []string { return s.notes }
+
+func (s *File) persist(e logEntry) error {
+	var recs []encodedRecord
+	for i, rec := range e.recs {
+		switch {
+		case rec.Fixture && (e.op == "create" || e.op == "reset"):
+			// fixtures are stored afresh from the fixture files at every start
+		case e.op == "delete":
+			recs = append(recs, encodedRecord{meta: e.encs[i].meta}) // its fields find it
+		default:
+			recs = append(recs, e.encs[i])
 		}
+	}
+	if e.op == "create" && len(recs) == 0 {
 		return nil
-	case l.Op == "update" && s != nil:
-		encoded, err := encodeRecord(rec)
-		if err != nil {
+	}
+	b, err := encodeLine(lineHead{Op: e.op, API: e.api}, recs)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.err = s.write(b)
+	return s.err
+}
+
+// write appends one framed line and syncs it; on failure the log is cut back to its last good
+// line, so a refused change never comes back at the next start.
+func (s *File) write(b []byte) error {
+	if s.f == nil {
+		return fmt.Errorf("%w: %s is closed", ErrWrite, s.path)
+	}
+	if s.dirty {
+		if err := s.rollback(); err != nil {
 			return err
 		}
-		a.replace(s, rec, encoded)
-		return nil
-	case l.Op == "update":
-		return nil
 	}
-	encoded, err := encodeRecord(rec)
-	if err != nil {
-		return err
+	if _, err := s.f.Write(b); err != nil {
+		return s.fail("write", err)
 	}
-	a.insert(rec, encoded)
+	if err := s.f.Sync(); err != nil {
+		return s.fail("sync", err)
+	}
+	s.off += int64(len(b))
 	return nil
 }
 
-// compact rewrites the log as one create line per live record, atomically.
-func compact(path string, mem *Memory) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".usermock-state-*")
-	if err != nil {
-		return err
+func (s *File) fail(op string, err error) error {
+	s.dirty = true
+	err = fmt.Errorf("%w: %s %s: %w", ErrWrite, op, s.path, err)
+	if rerr := s.rollback(); rerr != nil {
+		return fmt.Errorf("%w (and %w)", err, rerr)
 	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriter(tmp)
-	mem.mu.RLock()
-	for _, a := range mem.apis {
-		a.mu.Lock()
-		for _, s := range a.records {
-			rec, err := s.decode()
-			if err != nil || rec.Fixture {
-				continue
-			}
-			if err := writeLine(w, logLine{Op: "create", Record: &rec}); err != nil {
-				a.mu.Unlock()
-				mem.mu.RUnlock()
-				return err
-			}
-		}
-		a.mu.Unlock()
-	}
-	mem.mu.RUnlock()
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-func writeLine(w io.Writer, l logLine) error {
-	b, err := json.Marshal(l)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
 	return err
 }
 
-func (s *File) append(l logLine) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := writeLine(s.f, l); err != nil {
-		return fmt.Errorf("write state file: %w", err)
+// rollback truncates the log to the end of its last good line, durably.
+func (s *File) rollback() error {
+	if err := s.f.Truncate(s.off); err != nil {
+		return fmt.Errorf("%w: truncate %s back to %d bytes: %w", ErrWrite, s.path, s.off, err)
 	}
 	if err := s.f.Sync(); err != nil {
-		return fmt.Errorf("sync state file: %w", err)
+		return fmt.Errorf("%w: sync %s after truncating it: %w", ErrWrite, s.path, err)
 	}
+	s.dirty = false
 	return nil
 }
 
-// Reset implements Store.
-func (s *File) Reset(api string) error {
-	if err := s.append(logLine{Op: "reset", API: api}); err != nil {
-		return err
-	}
-	return s.Memory.Reset(api)
+// Err implements Store.
+func (s *File) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
-// Close implements Store.
-func (s *File) Close() error { return s.f.Close() }
+// Close implements Store: it closes the log and releases the lock. Closing twice is harmless.
+func (s *File) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	return errors.Join(err, s.lock.release())
+}

@@ -1,9 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"hash/maphash"
 	"strings"
 	"sync"
@@ -15,12 +12,29 @@ type Memory struct {
 	apis map[string]*apiRecords
 	keep int // payloads kept per API; 0 keeps all
 	// persist, when set, makes a change durable before it becomes visible; it runs under the
-	// API's lock, so the log and memory agree on order.
-	persist func(op string, rec Record) error
+	// lock of every API the change touches, so the log and memory agree on order.
+	persist func(e logEntry) error
 }
 
+// logEntry is a change Memory asks persist to make durable before memory shows it.
+type logEntry struct {
+	op   string          // create, update, delete or reset
+	api  string          // reset: the API reset, "" for every API
+	recs []Record        // the record changed, or what a reset's reseed stored
+	encs []encodedRecord // their encodings, as memory keeps them
+}
+
+// apiRecords is one API's records behind its lock. A reset swaps the data, never the
+// apiRecords itself: a create waiting for the lock lands in the live data, after the reset.
 type apiRecords struct {
 	mu sync.Mutex
+	apiData
+	keep  int // payloads kept; 0 keeps all
+	seeds [2]maphash.Seed
+}
+
+// apiData is what a reset clears, and restores when its reseed fails.
+type apiData struct {
 	// records are kept as JSON: a created user is a few hundred bytes this way, several
 	// kilobytes as decoded maps, and only reads and the admin listing decode them.
 	records []*stored
@@ -29,9 +43,11 @@ type apiRecords struct {
 	groups  map[string]int
 	seq     int64 // highest Seq of a created record
 	low     int64 // lowest Seq of a seeded record; starts at 1 so the first seed is 0
-	keep    int   // payloads kept; 0 keeps all
-	seeds   [2]maphash.Seed
-	dropped int // records whose payload was dropped
+	dropped int   // records whose payload was dropped
+}
+
+func newAPIData() apiData {
+	return apiData{claims: map[claimHash]struct{}{}, groups: map[string]int{}, index: map[string]*stored{}, low: 1}
 }
 
 // stored is one record with what the store needs to undo it: its claims and groups.
@@ -64,19 +80,24 @@ func (m *Memory) api(id string) *apiRecords {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if a = m.apis[id]; a == nil {
-		a = &apiRecords{claims: map[claimHash]struct{}{}, groups: map[string]int{}, index: map[string]*stored{},
-			low: 1, keep: m.keep, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+	return m.apiLocked(id)
+}
+
+// apiLocked is api with m.mu held for writing.
+func (m *Memory) apiLocked(id string) *apiRecords {
+	a := m.apis[id]
+	if a == nil {
+		a = &apiRecords{apiData: newAPIData(), keep: m.keep, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 		m.apis[id] = a
 	}
 	return a
 }
 
-func (m *Memory) save(op string, rec Record) error {
+func (m *Memory) save(e logEntry) error {
 	if m.persist == nil {
 		return nil
 	}
-	return m.persist(op, rec)
+	return m.persist(e)
 }
 
 // Create implements Store.
@@ -84,6 +105,14 @@ func (m *Memory) Create(rec Record, limits []Limit, finish Finish) (Record, erro
 	a := m.api(rec.API)
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.create(rec, limits, finish, func(rec Record, enc encodedRecord) error {
+		return m.save(logEntry{op: "create", recs: []Record{rec}, encs: []encodedRecord{enc}})
+	})
+}
+
+// create is Create with the API's lock held: save makes the record durable (or refuses it)
+// before memory changes.
+func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, save func(Record, encodedRecord) error) (Record, error) {
 	if err := a.taken(rec.Claims, nil); err != nil {
 		return Record{}, err
 	}
@@ -112,7 +141,7 @@ func (m *Memory) Create(rec Record, limits []Limit, finish Finish) (Record, erro
 	if err != nil {
 		return Record{}, err
 	}
-	if err := m.save("create", rec); err != nil {
+	if err := save(rec, encoded); err != nil {
 		return Record{}, err
 	}
 	a.insert(rec, encoded)
@@ -262,7 +291,7 @@ func (m *Memory) Update(api, collection, key string, change Change) (Record, err
 	if err != nil {
 		return Record{}, err
 	}
-	if err := m.save("update", rec); err != nil {
+	if err := m.save(logEntry{op: "update", recs: []Record{rec}, encs: []encodedRecord{encoded}}); err != nil {
 		return Record{}, err
 	}
 	a.replace(s, rec, encoded)
@@ -282,7 +311,7 @@ func (m *Memory) Delete(api, collection, key string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	if err := m.save("delete", rec); err != nil {
+	if err := m.save(logEntry{op: "delete", recs: []Record{rec}, encs: []encodedRecord{s.encodedRecord}}); err != nil {
 		return Record{}, err
 	}
 	a.remove(s)
@@ -356,89 +385,8 @@ func (m *Memory) Records(api string) []Record {
 	return out
 }
 
-// encodedRecord is a Record as JSON: its fields, and body and response apart, so a raw JSON
-// body or response (what the mock has at hand) is kept as is, without re-encoding.
-type encodedRecord struct {
-	meta, body, response []byte
-}
-
-func encodeRecord(rec Record) (encodedRecord, error) {
-	var e encodedRecord
-	var err error
-	if e.body, err = rawJSON(rec.Body); err != nil {
-		return e, fmt.Errorf("encode record body: %w", err)
-	}
-	if e.response, err = rawJSON(rec.Response); err != nil {
-		return e, fmt.Errorf("encode record response: %w", err)
-	}
-	rec.Body, rec.Response = nil, nil
-	if e.meta, err = json.Marshal(rec); err != nil {
-		return e, fmt.Errorf("encode record: %w", err)
-	}
-	return e, nil
-}
-
-func rawJSON(v any) ([]byte, error) {
-	switch t := v.(type) {
-	case nil:
-		return nil, nil
-	case json.RawMessage:
-		return bytes.Clone(t), nil
-	}
-	return json.Marshal(v)
-}
-
-func (e encodedRecord) decode() (Record, error) {
-	var rec Record
-	if err := decodeNumbers(e.meta, &rec); err != nil {
-		return rec, err
-	}
-	for _, p := range []struct {
-		raw []byte
-		to  *any
-	}{{e.body, &rec.Body}, {e.response, &rec.Response}} {
-		if p.raw != nil {
-			if err := decodeNumbers(p.raw, p.to); err != nil {
-				return rec, err
-			}
-		}
-	}
-	return rec, nil
-}
-
-// decodeRaw is decode with the body and response left as the JSON they are kept as
-// (json.RawMessage): what reads answer, in the order they were written.
-func (e encodedRecord) decodeRaw() (Record, error) {
-	var rec Record
-	if err := decodeNumbers(e.meta, &rec); err != nil {
-		return rec, err
-	}
-	if e.body != nil {
-		rec.Body = json.RawMessage(e.body)
-	}
-	if e.response != nil {
-		rec.Response = json.RawMessage(e.response)
-	}
-	return rec, nil
-}
-
-func decodeNumbers(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
-
-// Reset implements Store.
-func (m *Memory) Reset(api string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if api == "" {
-		m.apis = map[string]*apiRecords{}
-	} else {
-		delete(m.apis, api)
-	}
-	return nil
-}
+// Err implements Store: memory cannot fail to write.
+func (m *Memory) Err() error { return nil }
 
 // Close implements Store.
 func (m *Memory) Close() error { return nil }

@@ -100,6 +100,17 @@ type Finish func(seq int64) (response any, key string, err error)
 // the store. The store keeps Seq, Key, Collection and CreatedAt.
 type Change func(old Record) (Record, error)
 
+// ErrWrite wraps a failure to make a change durable: the change was not applied and the store
+// is back as it was before it; a retry may succeed. Store.Err reports it until a write succeeds.
+var ErrWrite = errors.New("state file write failed")
+
+// Tx stores records inside a Reset, under the locks the reset holds; a Store is a Tx too, for
+// seeding outside a reset.
+type Tx interface {
+	// Create is Store.Create.
+	Create(rec Record, limits []Limit, finish Finish) (Record, error)
+}
+
 // Store holds records per API.
 type Store interface {
 	// Create inserts rec if none of its claims is taken and no limit is reached, atomically.
@@ -116,8 +127,28 @@ type Store interface {
 	Delete(api, collection, key string) (Record, error)
 	// Records returns the API's records, oldest first.
 	Records(api string) []Record
-	// Reset forgets the records of one API, or of all when api is "".
-	Reset(api string) error
+	// Reset forgets the records of one API, or of every API when api is "", then runs reseed
+	// (when not nil) with a Tx that stores the records the reset API(s) start with, as one
+	// atomic operation: no other change of those APIs interleaves, and when reseed fails or
+	// the reset cannot be persisted, the records are left as they were and the error returned.
+	Reset(api string, reseed func(api string, tx Tx) error) error
+	// Err returns why the store's last write failed, or nil when it succeeded (or none
+	// failed): the store is failing until a write succeeds.
+	Err() error
 	// Close releases the store's resources.
 	Close() error
+}
+
+// LockedError is returned when another process holds the state file.
+type LockedError struct {
+	Path, Lock string
+	Holder     string // what the holder wrote in the lock file: its pid and start time
+}
+
+func (e *LockedError) Error() string {
+	holder := e.Holder
+	if holder == "" {
+		holder = "another process"
+	}
+	return fmt.Sprintf("state file %s is in use by %s (lock %s): stop that server, or give this one another state file", e.Path, holder, e.Lock)
 }

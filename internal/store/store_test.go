@@ -30,7 +30,7 @@ func TestMemoryClaimsAndLimits(t *testing.T) {
 	var le *LimitError
 	require.ErrorAs(t, err, &le)
 	assert.Equal(t, 1, le.Max)
-	require.NoError(t, m.Reset("a"))
+	require.NoError(t, m.Reset("a", nil))
 	_, err = m.Create(rec("a", "x"), nil, nil)
 	assert.NoError(t, err)
 }
@@ -77,7 +77,7 @@ func TestFileSurvivesReopen(t *testing.T) {
 	require.NoError(t, err)
 	_, err = f.Create(rec("b", "y"), nil, nil)
 	require.NoError(t, err)
-	require.NoError(t, f.Reset("b"))
+	require.NoError(t, f.Reset("b", nil))
 	require.NoError(t, f.Close())
 
 	f, err = OpenFile(path)
