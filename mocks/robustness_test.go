@@ -7,11 +7,14 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/usermock/usermock/internal/store"
 )
 
 // The robustness suite: each test is an attack from the reliability issue, then the
@@ -183,4 +186,48 @@ func TestSmallerRefusals(t *testing.T) {
 	unclean := do(t, ts.URL, call{path: "//ruangkerja/ruangkerja/users", headers: rk.headers, body: `{}`})
 	assert.Equal(t, 404, unclean.status, "no bodiless redirect")
 	assert.NotEmpty(t, unclean.body)
+}
+
+// failingStore fails every write while failing is set, as a full disk would.
+type failingStore struct {
+	*store.Memory
+	mu      sync.Mutex
+	failing bool
+}
+
+func (f *failingStore) set(v bool) { f.mu.Lock(); f.failing = v; f.mu.Unlock() }
+
+func (f *failingStore) err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failing {
+		return fmt.Errorf("%w: no space left on device", store.ErrWrite)
+	}
+	return nil
+}
+
+func (f *failingStore) Create(rec store.Record, limits []store.Limit, finish store.Finish) (store.Record, error) {
+	if err := f.err(); err != nil {
+		return store.Record{}, err
+	}
+	return f.Memory.Create(rec, limits, finish)
+}
+
+func (f *failingStore) Err() error { return f.err() }
+
+// TestStorageFailureIsAnHonest500: a failing store answers 500 in the API's shape (never a
+// 400 "validation"), /__health says so, and both recover when writes succeed again.
+func TestStorageFailureIsAnHonest500(t *testing.T) {
+	fs := &failingStore{Memory: store.NewMemory()}
+	_, ts := newTestServer(t, func(c *Config) { c.Store = fs })
+	c := caseFor("ruangkerja")
+	body := `{"employeeID":"DISK1","name":"n","phone":"1","isActive":true}`
+	fs.set(true)
+	got := do(t, ts.URL, call{path: c.path, headers: c.headers, body: body})
+	assert.Equal(t, 500, got.status)
+	assert.JSONEq(t, `{"errorCode":10009,"message":"INTERNAL_ERROR","detail":"the record store failed"}`, string(got.body))
+	assert.Equal(t, 503, do(t, ts.URL, call{method: "GET", path: "/__health"}).status)
+	fs.set(false)
+	assert.Equal(t, 200, do(t, ts.URL, call{method: "GET", path: "/__health"}).status)
+	assert.Equal(t, 200, do(t, ts.URL, call{path: c.path, headers: c.headers, body: body}).status, "the refused create was not kept")
 }

@@ -32,6 +32,7 @@ type serveConfig struct {
 	pprof      string
 	keep       int
 	journalMB  int
+	keepMB     int
 	timeouts   serverTimeouts
 	maxConns   int
 }
@@ -60,6 +61,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	fset.IntVar(&c.keep, "keep-records", 1000, "per API, keep the body and response of this many most recent records (older ones keep their unique keys); 0 keeps all")
 	fset.StringVar(&c.pprof, "pprof", "", "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (default: off)")
 	fset.IntVar(&c.journalMB, "journal-mb", 16, "bytes (in MiB) the request journal may hold; the oldest entries go first")
+	fset.IntVar(&c.keepMB, "keep-mb", 16, "per API, bytes (in MiB) of record payloads kept in memory (older ones keep their keys); 0 keeps all")
 	fset.DurationVar(&c.timeouts.read, "read-timeout", 30*time.Second, "longest time to read a request, body included")
 	fset.DurationVar(&c.timeouts.write, "write-timeout", 30*time.Second, "longest time to write a response")
 	fset.DurationVar(&c.timeouts.idle, "idle-timeout", 60*time.Second, "longest time a keep-alive connection may wait for its next request")
@@ -97,7 +99,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	for _, w := range problems.Warnings() {
 		fmt.Fprintln(stderr, w)
 	}
-	var st store.Store = store.NewMemoryKeeping(c.keep)
+	mem := store.NewMemoryKeeping(c.keep)
+	mem.SetKeepBytes(c.keepMB << 20)
+	var st store.Store = mem
 	if c.state != "" {
 		fs, err := store.OpenFile(c.state)
 		if err != nil {

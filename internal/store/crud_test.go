@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -139,4 +140,29 @@ func TestConcurrentUpdatesKeepOneOwner(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Equal(t, 1, won)
+}
+
+// TestKeepBytes: payloads are kept within the byte budget, the newest first; a dropped
+// record's key and unique values stay taken.
+func TestKeepBytes(t *testing.T) {
+	m := NewMemoryKeeping(0)
+	m.SetKeepBytes(1 << 20)
+	big := strings.Repeat("x", 100<<10)
+	for i := 0; i < 100; i++ {
+		r := Record{API: "a", Collection: "/w", Body: json.RawMessage(`"` + big + `"`), Claims: []Claim{{Rule: "u", Key: fmt.Sprint(i)}}}
+		_, err := m.Create(r, nil, func(int64) (any, string, error) { return json.RawMessage(`{}`), fmt.Sprint("k", i), nil })
+		require.NoError(t, err)
+	}
+	kept := m.Records("a")
+	assert.LessOrEqual(t, len(kept), 10)
+	assert.GreaterOrEqual(t, len(kept), 8)
+	assert.Equal(t, 100-len(kept), m.Dropped("a"))
+	_, err := m.Get("a", "/w", "k0")
+	assert.ErrorIs(t, err, ErrNotFound, "a dropped record is no longer readable")
+	_, err = m.Create(Record{API: "a", Collection: "/w"}, nil, func(int64) (any, string, error) { return nil, "k0", nil })
+	var kt *KeyTakenError
+	assert.ErrorAs(t, err, &kt, "but its key stays taken")
+	_, err = m.Create(Record{API: "a", Claims: []Claim{{Rule: "u", Key: "0"}}}, nil, nil)
+	var ce *ConflictError
+	assert.ErrorAs(t, err, &ce, "and so do its unique values")
 }

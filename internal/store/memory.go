@@ -11,6 +11,8 @@ type Memory struct {
 	mu   sync.RWMutex
 	apis map[string]*apiRecords
 	keep int // payloads kept per API; 0 keeps all
+	// keepBytes bounds, per API, the bytes of the payloads kept; 0: no bound.
+	keepBytes int
 	// persist, when set, makes a change durable before it becomes visible; it runs under the
 	// lock of every API the change touches, so the log and memory agree on order.
 	persist func(e logEntry) error
@@ -29,8 +31,9 @@ type logEntry struct {
 type apiRecords struct {
 	mu sync.Mutex
 	apiData
-	keep  int // payloads kept; 0 keeps all
-	seeds [2]maphash.Seed
+	keep      int // payloads kept; 0 keeps all
+	keepBytes int // bytes of payloads kept; 0 keeps all
+	seeds     [2]maphash.Seed
 }
 
 // apiData is what a reset clears, and restores when its reseed fails.
@@ -44,6 +47,7 @@ type apiData struct {
 	seq     int64 // highest Seq of a created record
 	low     int64 // lowest Seq of a seeded record; starts at 1 so the first seed is 0
 	dropped int   // records whose payload was dropped
+	bytes   int   // the kept records' encodings
 }
 
 func newAPIData() apiData {
@@ -62,6 +66,10 @@ func indexKey(collection, key string) string { return collection + "\x00" + key 
 
 // NewMemory returns an empty in-memory store that keeps every record.
 func NewMemory() *Memory { return NewMemoryKeeping(0) }
+
+// SetKeepBytes bounds, per API, the bytes of the payloads kept (0: no bound); set it before
+// the first record.
+func (m *Memory) SetKeepBytes(n int) { m.keepBytes = max(n, 0) }
 
 // NewMemoryKeeping returns an empty in-memory store that keeps the payload (body, response)
 // of an API's most recent keep records only; 0 keeps all. Older records still hold their
@@ -87,7 +95,7 @@ func (m *Memory) api(id string) *apiRecords {
 func (m *Memory) apiLocked(id string) *apiRecords {
 	a := m.apis[id]
 	if a == nil {
-		a = &apiRecords{apiData: newAPIData(), keep: m.keep, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+		a = &apiRecords{apiData: newAPIData(), keep: m.keep, keepBytes: m.keepBytes, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 		m.apis[id] = a
 	}
 	return a
@@ -133,7 +141,9 @@ func (a *apiRecords) create(rec Record, limits []Limit, finish Finish, save func
 		rec.Response, rec.Key = resp, key
 	}
 	if rec.Key != "" {
-		if _, taken := a.index[indexKey(rec.Collection, rec.Key)]; taken {
+		ik := indexKey(rec.Collection, rec.Key)
+		_, taken := a.index[ik]
+		if _, archived := a.claims[a.keyClaim(ik)]; taken || archived {
 			return Record{}, &KeyTakenError{Key: rec.Key}
 		}
 	}
@@ -166,19 +176,38 @@ func (a *apiRecords) insert(rec Record, encoded encodedRecord) {
 		a.index[s.indexKey] = s
 	}
 	a.records = append(a.records, s)
-	if a.keep > 0 && len(a.records) > a.keep {
-		n := len(a.records) - a.keep
-		a.dropped += n
-		for _, old := range a.records[:n] {
-			if old.indexKey != "" && a.index[old.indexKey] == old {
-				delete(a.index, old.indexKey)
-			}
-		}
-		// Slicing from the front leaves less capacity each time; the append that runs out
-		// copies the kept records into a new array and the old one is freed.
-		clear(a.records[:n])
-		a.records = a.records[n:]
+	a.bytes += s.size()
+	n := 0 // the oldest records past the count or byte budget lose their payload
+	for bytes := a.bytes; n < len(a.records)-1 && ((a.keep > 0 && len(a.records)-n > a.keep) || (a.keepBytes > 0 && bytes > a.keepBytes)); n++ {
+		bytes -= a.records[n].size()
 	}
+	if n == 0 {
+		return
+	}
+	a.dropped += n
+	for _, old := range a.records[:n] {
+		a.bytes -= old.size()
+		if old.indexKey != "" && a.index[old.indexKey] == old {
+			// The record can no longer be read, but its key stays taken, as its unique
+			// values do.
+			delete(a.index, old.indexKey)
+			a.claims[a.keyClaim(old.indexKey)] = struct{}{}
+		}
+	}
+	// Slicing from the front leaves less capacity each time; the append that runs out
+	// copies the kept records into a new array and the old one is freed.
+	clear(a.records[:n])
+	a.records = a.records[n:]
+}
+
+// size is about what a kept record costs in memory.
+func (s *stored) size() int {
+	return 96 + len(s.meta) + len(s.body) + len(s.response) + 16*len(s.claims) + len(s.indexKey)
+}
+
+// keyClaim is the claim an archived record's key keeps once its payload is dropped.
+func (a *apiRecords) keyClaim(indexKey string) claimHash {
+	return a.hash(Claim{Rule: "\x00key", Key: indexKey})
 }
 
 // replace puts rec in place of s: its claims and groups move with it.
@@ -189,7 +218,9 @@ func (a *apiRecords) replace(s *stored, rec Record, encoded encodedRecord) {
 	for _, g := range s.groups {
 		a.groups[g]--
 	}
+	a.bytes -= s.size()
 	s.encodedRecord, s.claims, s.groups = encoded, nil, rec.Groups
+	defer func() { a.bytes += s.size() }()
 	for _, c := range rec.Claims {
 		h := a.hash(c)
 		a.claims[h] = struct{}{}
@@ -215,6 +246,7 @@ func (a *apiRecords) remove(s *stored) {
 	}
 	for i, r := range a.records {
 		if r == s {
+			a.bytes -= s.size()
 			a.records = append(a.records[:i], a.records[i+1:]...)
 			a.records = a.records[:len(a.records):len(a.records)]
 			break
