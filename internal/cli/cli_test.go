@@ -53,7 +53,7 @@ func TestLintReportsBrokenSpecs(t *testing.T) {
 	}{
 		{"example violates its schema", "ruangkerja.yaml", func(s string) string {
 			return strings.Replace(s, "employeeID: EMPLY001", "employeeID: EMPLY-001", 1)
-		}, "ruangkerja.yaml:40: invalid OpenAPI document"}, // the line of the operation
+		}, "ruangkerja.yaml:42: invalid OpenAPI document"}, // the line of the operation
 		{"unknown rule check", "superfy.yaml", func(s string) string {
 			return strings.Replace(s, "check: equals", "check: same", 1)
 		}, `superfy.yaml:71: rule "retype_password_matches": unknown check "same"`},
