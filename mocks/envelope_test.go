@@ -160,9 +160,14 @@ func TestGeneratedKeysAfterRestart(t *testing.T) {
 		return srv
 	}
 	ids := map[string]bool{}
+	var before []byte
 	for run := 0; run < 3; run++ {
 		srv := start()
 		ts := serveHandler(t, srv)
+		if run > 0 {
+			after := do(t, ts+"/t", call{method: http.MethodGet, path: "/posts?per_page=5"})
+			assert.Equal(t, string(before), string(after.body), "a restart keeps every stored byte, keys in the documented order")
+		}
 		for i := 0; i < 5; i++ {
 			got := do(t, ts+"/t", call{path: "/posts", headers: map[string]string{"Content-Type": "application/json"}, body: `{"title":"x"}`})
 			require.Equal(t, 201, got.status, "run %d create %d: %s", run, i, got.body)
@@ -170,6 +175,7 @@ func TestGeneratedKeysAfterRestart(t *testing.T) {
 			assert.False(t, ids[id], "id %s was generated before", id)
 			ids[id] = true
 		}
+		before = do(t, ts+"/t", call{method: http.MethodGet, path: "/posts?per_page=5"}).body
 		require.NoError(t, srv.Close())
 	}
 }
