@@ -25,6 +25,7 @@ func (s *Server) mountAdmin(r *mux.Router) {
 	r.HandleFunc("/apis", s.adminAPIs).Methods(http.MethodGet)
 	r.HandleFunc("/apis/{id}/records", s.adminRecords).Methods(http.MethodGet)
 	r.HandleFunc("/apis/{id}/records", s.adminSeedRecord).Methods(http.MethodPost)
+	r.HandleFunc("/apis/{id}/faults", s.adminFaults).Methods(http.MethodGet, http.MethodPut, http.MethodDelete)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writePlainJSON(w, http.StatusNotFound, adminError("no admin endpoint %s %s; see README", r.Method, r.URL.Path))
 	})
@@ -106,10 +107,11 @@ func (s *Server) adminClearRequests(w http.ResponseWriter, r *http.Request) {
 }
 
 type apiInfo struct {
-	ID         string   `json:"id"`
-	Mount      string   `json:"mount"`
-	Source     string   `json:"sourceDocument"`
-	Operations []opInfo `json:"operations"`
+	ID         string       `json:"id"`
+	Mount      string       `json:"mount"`
+	Source     string       `json:"sourceDocument"`
+	Faults     *FaultConfig `json:"faults,omitempty"`
+	Operations []opInfo     `json:"operations"`
 }
 
 type opInfo struct {
@@ -126,7 +128,7 @@ func (s *Server) adminAPIs(w http.ResponseWriter, r *http.Request) {
 	out := []apiInfo{}
 	for _, id := range s.order {
 		a := s.apis[id]
-		info := apiInfo{ID: id, Mount: "/" + id, Source: a.api.Source}
+		info := apiInfo{ID: id, Mount: "/" + id, Source: a.api.Source, Faults: a.faults.Load()}
 		if len(s.order) == 1 && s.rootMounted() {
 			info.Mount = "/"
 		}
@@ -302,4 +304,33 @@ func pageSize(w http.ResponseWriter, v string) (int, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// adminFaults shows (GET), sets (PUT) or clears (DELETE) an API's standing faults.
+func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["id"]
+	a := s.apis[id]
+	if a == nil {
+		writePlainJSON(w, http.StatusNotFound, adminError("no API %q; mounted: %s", id, strings.Join(s.order, ", ")))
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		cfg := a.faults.Load()
+		if cfg == nil {
+			cfg = &FaultConfig{}
+		}
+		writePlainJSON(w, http.StatusOK, cfg)
+	case http.MethodPut:
+		cfg, err := decodeFaults(r, 64<<10, s.maxDelay)
+		if err != nil {
+			writePlainJSON(w, http.StatusBadRequest, adminError("%v", err))
+			return
+		}
+		a.faults.Store(cfg)
+		writePlainJSON(w, http.StatusOK, cfg)
+	case http.MethodDelete:
+		a.faults.Store(nil)
+		w.WriteHeader(http.StatusNoContent)
+	}
 }

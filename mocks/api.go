@@ -19,6 +19,7 @@ type apiState struct {
 	api    *apispec.API
 	ops    []*opState
 	router *mux.Router
+	faults apiFaults // standing faults set with /__admin/apis/{id}/faults
 }
 
 func newAPIState(s *Server, api *apispec.API, set *fixture.Set) (*apiState, error) {

@@ -61,3 +61,23 @@ func (g *generator) resolve(src *apispec.Source, ctx evalContext, seq int64) (an
 	}
 	return nil, false
 }
+
+// intn is a seeded random integer in [0, n).
+func (g *generator) intn(n int) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.faker.IntRange(0, n-1)
+}
+
+// chance is true with probability p, decided by the seeded generator so that runs repeat.
+func (g *generator) chance(p float64) bool {
+	if p >= 1 {
+		return true
+	}
+	if p <= 0 {
+		return false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.faker.Float64Range(0, 1) < p
+}

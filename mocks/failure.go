@@ -33,6 +33,7 @@ type failure struct {
 	problems []problem
 	rule     *apispec.Rule // the broken rule, if any
 	allow    []string      // allowed methods, for 405
+	status   int           // overrides the kind's status (an injected fault's code)
 	cause    error         // for the log, never sent
 }
 
@@ -122,6 +123,9 @@ func wording(api *apispec.API, p problem) string {
 // function that decides what an error looks like.
 func renderFailure(api *apispec.API, f *failure) rendered {
 	ks := api.Errors.Kind(f.kind)
+	if f.status != 0 {
+		ks.Status = f.status
+	}
 	messages := make([]string, len(f.problems))
 	list := make([]any, len(f.problems))
 	modelState := map[string]any{}

@@ -113,6 +113,7 @@ type exchange struct {
 	problems []problem
 	valid    bool
 	cause    error
+	fault    string // an injected delay or fault
 }
 
 // request is a request that passed the checks, with what the behaviours read.

@@ -16,12 +16,13 @@ type entry struct {
 	Valid      bool      `json:"valid"`
 	Problems   []problem `json:"problems,omitempty"`
 	Decision   string    `json:"decision"`
+	Fault      string    `json:"fault,omitempty"` // an injected delay or fault, e.g. "delay=250ms, fault=reset"
 	DurationMS float64   `json:"durationMs"`
 }
 
 // size is about how many bytes the entry holds: its strings, and a fixed cost for the rest.
 func (e *entry) size() int {
-	n := 128 + len(e.API) + len(e.Operation) + len(e.Method) + len(e.Path) + len(e.Decision)
+	n := 128 + len(e.API) + len(e.Operation) + len(e.Method) + len(e.Path) + len(e.Decision) + len(e.Fault)
 	for _, p := range e.Problems {
 		n += 48 + len(p.Field) + len(p.Reason)
 	}

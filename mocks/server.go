@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
@@ -34,7 +35,9 @@ type Config struct {
 	JournalSize int // requests kept for /__admin/requests; default 1000
 	// JournalBytes bounds the journal's memory; default 16 MiB.
 	JournalBytes int
-	AdminToken   string
+	// MaxDelay bounds injected delays and the timeout fault; default 30 s.
+	MaxDelay   time.Duration
+	AdminToken string
 	// AdminHosts are Host header values, besides loopback names, the admin API answers: the
 	// address the server listens on when it is not loopback.
 	AdminHosts []string
@@ -72,6 +75,9 @@ type Server struct {
 	// header the loaded specs read (security schemes, header parameters).
 	corsHeaders string
 	adminHosts  []string
+	maxDelay    time.Duration
+	stopping    chan struct{} // closed by Stop: injected delays end
+	stopOnce    sync.Once
 }
 
 // New builds a Server: everything derivable from the specs is computed here, once, and the
@@ -93,6 +99,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.maxHead <= 0 {
 		s.maxHead = DefaultMaxHeader
+	}
+	s.maxDelay, s.stopping = cfg.MaxDelay, make(chan struct{})
+	if s.maxDelay <= 0 {
+		s.maxDelay = DefaultMaxDelay
 	}
 	if s.cors == "" {
 		s.cors = "*"
@@ -192,14 +202,28 @@ func apiIDs(apis []*apispec.API) string {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Close releases the store.
-func (s *Server) Close() error { return s.store.Close() }
+// Stop ends the injected delays in progress, so that a shutdown need not wait for them.
+func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
+
+// Close stops the delays and releases the store.
+func (s *Server) Close() error {
+	s.Stop()
+	return s.store.Close()
+}
 
 func (a *apiState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := exchangeFrom(r.Context())
 	x.api = a.api.ID
 	if n := headerSize(r.Header); n > a.srv.maxHead {
 		a.writeFailure(w, r, x, fail(apispec.KindTooLarge, "", "the request headers are %d bytes; the limit is %d", n, a.srv.maxHead))
+		return
+	}
+	p, f := a.plan(r)
+	if f != nil {
+		a.writeFailure(w, r, x, f)
+		return
+	}
+	if a.apply(w, r, x, p) {
 		return
 	}
 	a.router.ServeHTTP(w, r)
@@ -242,26 +266,42 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := s.gen.now()
 		x := &exchange{}
 		sw := &statusWriter{ResponseWriter: w}
+		// Recorded even when the handler aborts the connection on purpose (an injected fault).
+		defer s.record(r, x, sw, start)
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
-		if x.api == "" {
-			return // admin, health and unmounted paths are not API traffic
-		}
-		d := s.gen.now().Sub(start)
-		s.journal.add(entry{Time: start.UTC(), API: x.api, Operation: x.op, Method: r.Method, Path: r.URL.Path,
-			Status: sw.status, Valid: x.valid, Problems: x.problems, Decision: x.decision, DurationMS: float64(d.Microseconds()) / 1000})
-		attrs := []slog.Attr{slog.String("api", x.api), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status), slog.Duration("duration", d), slog.String("decision", x.decision)}
-		if x.cause != nil {
-			attrs = append(attrs, slog.String("cause", x.cause.Error()))
-		}
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
+}
+
+// record journals and logs one API request.
+func (s *Server) record(r *http.Request, x *exchange, sw *statusWriter, start time.Time) {
+	if x.api == "" {
+		return // admin, health and unmounted paths are not API traffic
+	}
+	d := s.gen.now().Sub(start)
+	decision := x.decision
+	if x.fault != "" && decision == "" {
+		decision = "no answer: a fault injected on purpose (" + x.fault + ")"
+	}
+	s.journal.add(entry{Time: start.UTC(), API: x.api, Operation: x.op, Method: r.Method, Path: r.URL.Path,
+		Status: sw.status, Valid: x.valid, Problems: x.problems, Decision: decision, Fault: x.fault, DurationMS: float64(d.Microseconds()) / 1000})
+	attrs := []slog.Attr{slog.String("api", x.api), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.Int("status", sw.status), slog.Duration("duration", d), slog.String("decision", decision)}
+	if x.fault != "" {
+		attrs = append(attrs, slog.String("fault", x.fault))
+	}
+	if x.cause != nil {
+		attrs = append(attrs, slog.String("cause", x.cause.Error()))
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }
 
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 }
+
+// Unwrap lets http.ResponseController reach the connection (flush, hijack).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {

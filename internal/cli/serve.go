@@ -33,6 +33,7 @@ type serveConfig struct {
 	keep       int
 	journalMB  int
 	keepMB     int
+	maxDelay   time.Duration
 	timeouts   serverTimeouts
 	maxConns   int
 }
@@ -65,6 +66,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	fset.DurationVar(&c.timeouts.read, "read-timeout", 30*time.Second, "longest time to read a request, body included")
 	fset.DurationVar(&c.timeouts.write, "write-timeout", 30*time.Second, "longest time to write a response")
 	fset.DurationVar(&c.timeouts.idle, "idle-timeout", 60*time.Second, "longest time a keep-alive connection may wait for its next request")
+	fset.DurationVar(&c.maxDelay, "max-delay", mocks.DefaultMaxDelay, "longest injected delay, and how long the timeout fault holds a request")
 	fset.IntVar(&c.maxConns, "max-connections", 1000, "connections served at once; more wait to be accepted (0: no limit)")
 	fset.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: usermock serve [flags]\n\nServes every API at /<id>/<documented path>, e.g. POST /ruangkerja/ruangkerja/users.\n\nFlags:\n")
@@ -114,7 +116,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	srv, err := mocks.New(mocks.Config{APIs: apis, Fixtures: sets, Root: c.api, Seed: c.seed, Auth: mocks.AuthMode(c.auth),
 		CORSOrigin: c.cors, MaxBody: c.maxBody, JournalSize: c.journal, JournalBytes: c.journalMB << 20, AdminToken: c.adminToken,
-		AdminHosts: adminHosts(c.addr), Logger: logger, Store: st})
+		AdminHosts: adminHosts(c.addr), MaxDelay: c.maxDelay, Logger: logger, Store: st})
 	if err != nil {
 		st.Close()
 		return usageError("%v", err)
@@ -157,6 +159,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return err
 	case <-ctx.Done():
 	}
+	srv.Stop() // injected delays end now instead of holding the shutdown
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(shutdown); err != nil {
