@@ -11,6 +11,7 @@ import (
 
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/fixture"
+	"github.com/usermock/usermock/internal/store"
 )
 
 // apiState is one mounted API: its router and operations, built at start-up.
@@ -20,6 +21,10 @@ type apiState struct {
 	ops    []*opState
 	router *mux.Router
 	faults apiFaults // standing faults set with /__admin/apis/{id}/faults
+	// upstream, in proxy mode, is the vendor requests are forwarded to; learned holds the
+	// unique keys of the records it accepted.
+	upstream *upstream
+	learned  *store.Memory
 }
 
 func newAPIState(s *Server, api *apispec.API, set *fixture.Set) (*apiState, error) {

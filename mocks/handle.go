@@ -114,6 +114,8 @@ type exchange struct {
 	valid    bool
 	cause    error
 	fault    string // an injected delay or fault
+	// violations, in proxy mode, are what the request and the upstream's answer broke.
+	violations []Violation
 }
 
 // request is a request that passed the checks, with what the behaviours read.
@@ -127,6 +129,10 @@ type request struct {
 func (o *opState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := exchangeFrom(r.Context())
 	x.op, x.o = o.op.ID, o
+	if o.api.upstream != nil {
+		o.proxy(w, r, x)
+		return
+	}
 	pref, err := parsePreference(r)
 	if err != nil {
 		o.api.writeFailure(w, r, x, fail(apispec.KindValidation, "", "%v", err))

@@ -17,6 +17,8 @@ type entry struct {
 	Problems   []problem `json:"problems,omitempty"`
 	Decision   string    `json:"decision"`
 	Fault      string    `json:"fault,omitempty"` // an injected delay or fault, e.g. "delay=250ms, fault=reset"
+	// Violations, in proxy mode, are what the request and the vendor's answer broke.
+	Violations []Violation `json:"violations,omitempty"`
 	DurationMS float64   `json:"durationMs"`
 }
 
@@ -25,6 +27,9 @@ func (e *entry) size() int {
 	n := 128 + len(e.API) + len(e.Operation) + len(e.Method) + len(e.Path) + len(e.Decision) + len(e.Fault)
 	for _, p := range e.Problems {
 		n += 48 + len(p.Field) + len(p.Reason)
+	}
+	for _, v := range e.Violations {
+		n += 64 + len(v.Field) + len(v.Message)
 	}
 	return n
 }

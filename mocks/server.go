@@ -36,8 +36,18 @@ type Config struct {
 	// JournalBytes bounds the journal's memory; default 16 MiB.
 	JournalBytes int
 	// MaxDelay bounds injected delays and the timeout fault; default 30 s.
-	MaxDelay   time.Duration
-	AdminToken string
+	MaxDelay time.Duration
+	// Proxies maps API ids to the vendor's base URL (the spec's servers entry): those APIs
+	// forward every request there after validating it, and judge the answers.
+	Proxies map[string]string
+	// ProxyErrors answers invalid requests locally, in the API's error shape, instead of
+	// forwarding them (Prism's --errors).
+	ProxyErrors bool
+	// ProxyTimeout bounds an upstream exchange; default 30 s.
+	ProxyTimeout time.Duration
+	// ProxyTransport sends upstream requests; nil means http.DefaultTransport's settings.
+	ProxyTransport http.RoundTripper
+	AdminToken     string
 	// AdminHosts are Host header values, besides loopback names, the admin API answers: the
 	// address the server listens on when it is not loopback.
 	AdminHosts []string
@@ -76,6 +86,7 @@ type Server struct {
 	corsHeaders string
 	adminHosts  []string
 	maxDelay    time.Duration
+	proxyErrors bool
 	stopping    chan struct{} // closed by Stop: injected delays end
 	stopOnce    sync.Once
 }
@@ -100,7 +111,7 @@ func New(cfg Config) (*Server, error) {
 	if s.maxHead <= 0 {
 		s.maxHead = DefaultMaxHeader
 	}
-	s.maxDelay, s.stopping = cfg.MaxDelay, make(chan struct{})
+	s.maxDelay, s.stopping, s.proxyErrors = cfg.MaxDelay, make(chan struct{}), cfg.ProxyErrors
 	if s.maxDelay <= 0 {
 		s.maxDelay = DefaultMaxDelay
 	}
@@ -142,12 +153,24 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mount %s: %w", api.ID, err)
 		}
+		if raw, ok := cfg.Proxies[api.ID]; ok {
+			up, err := newUpstream(raw, cfg.ProxyTimeout, cfg.ProxyTransport)
+			if err != nil {
+				return nil, fmt.Errorf("--proxy %s: %w", api.ID, err)
+			}
+			a.upstream, a.learned = up, store.NewMemory()
+		}
 		s.apis[api.ID] = a
 		s.order = append(s.order, api.ID)
 		if cfg.Root == "" {
 			r.PathPrefix("/" + api.ID + "/").Handler(http.StripPrefix("/"+api.ID, a))
 		} else {
 			r.PathPrefix("/").Handler(a)
+		}
+	}
+	for id := range cfg.Proxies {
+		if s.apis[id] == nil {
+			return nil, fmt.Errorf("--proxy %s: no such API (have %s)", id, apiIDs(cfg.APIs))
 		}
 	}
 	if cfg.Root != "" && len(s.apis) == 0 {
@@ -283,7 +306,8 @@ func (s *Server) record(r *http.Request, x *exchange, sw *statusWriter, start ti
 		decision = "no answer: a fault injected on purpose (" + x.fault + ")"
 	}
 	s.journal.add(entry{Time: start.UTC(), API: x.api, Operation: x.op, Method: r.Method, Path: r.URL.Path,
-		Status: sw.status, Valid: x.valid, Problems: x.problems, Decision: decision, Fault: x.fault, DurationMS: float64(d.Microseconds()) / 1000})
+		Status: sw.status, Valid: x.valid, Problems: x.problems, Decision: decision, Fault: x.fault, Violations: x.violations,
+		DurationMS: float64(d.Microseconds()) / 1000})
 	attrs := []slog.Attr{slog.String("api", x.api), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.Int("status", sw.status), slog.Duration("duration", d), slog.String("decision", decision)}
 	if x.fault != "" {

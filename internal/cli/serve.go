@@ -34,6 +34,9 @@ type serveConfig struct {
 	journalMB  int
 	keepMB     int
 	maxDelay   time.Duration
+	proxies    proxyFlag
+	proxyErrs  bool
+	proxyWait  time.Duration
 	timeouts   serverTimeouts
 	maxConns   int
 }
@@ -66,6 +69,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	fset.DurationVar(&c.timeouts.read, "read-timeout", 30*time.Second, "longest time to read a request, body included")
 	fset.DurationVar(&c.timeouts.write, "write-timeout", 30*time.Second, "longest time to write a response")
 	fset.DurationVar(&c.timeouts.idle, "idle-timeout", 60*time.Second, "longest time a keep-alive connection may wait for its next request")
+	fset.Var(&c.proxies, "proxy", "ID=URL: forward API ID to the vendor at URL (the spec's servers entry), validating both directions; repeatable")
+	fset.BoolVar(&c.proxyErrs, "proxy-errors", false, "with --proxy, answer invalid requests locally in the API's error shape instead of forwarding them")
+	fset.DurationVar(&c.proxyWait, "proxy-timeout", mocks.DefaultProxyTimeout, "with --proxy, longest wait for the vendor's answer")
 	fset.DurationVar(&c.maxDelay, "max-delay", mocks.DefaultMaxDelay, "longest injected delay, and how long the timeout fault holds a request")
 	fset.IntVar(&c.maxConns, "max-connections", 1000, "connections served at once; more wait to be accepted (0: no limit)")
 	fset.Usage = func() {
@@ -116,7 +122,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	srv, err := mocks.New(mocks.Config{APIs: apis, Fixtures: sets, Root: c.api, Seed: c.seed, Auth: mocks.AuthMode(c.auth),
 		CORSOrigin: c.cors, MaxBody: c.maxBody, JournalSize: c.journal, JournalBytes: c.journalMB << 20, AdminToken: c.adminToken,
-		AdminHosts: adminHosts(c.addr), MaxDelay: c.maxDelay, Logger: logger, Store: st})
+		AdminHosts: adminHosts(c.addr), MaxDelay: c.maxDelay, Proxies: c.proxies.m, ProxyErrors: c.proxyErrs,
+		ProxyTimeout: c.proxyWait, Logger: logger, Store: st})
 	if err != nil {
 		st.Close()
 		return usageError("%v", err)
@@ -211,4 +218,27 @@ func pprofMux() *http.ServeMux {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
+}
+
+// proxyFlag collects repeated --proxy ID=URL.
+type proxyFlag struct{ m map[string]string }
+
+func (p *proxyFlag) String() string {
+	var parts []string
+	for id, u := range p.m {
+		parts = append(parts, id+"="+u)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (p *proxyFlag) Set(v string) error {
+	id, u, ok := strings.Cut(v, "=")
+	if !ok || id == "" || u == "" {
+		return fmt.Errorf("want ID=URL, e.g. ruangkerja=https://api.ruangkerja.id")
+	}
+	if p.m == nil {
+		p.m = map[string]string{}
+	}
+	p.m[id] = u
+	return nil
 }
