@@ -7,19 +7,19 @@ import (
 
 // entry is one API request as the journal keeps it.
 type entry struct {
-	Time       time.Time `json:"time"`
-	API        string    `json:"api"`
-	Operation  string    `json:"operation,omitempty"`
-	Method     string    `json:"method"`
-	Path       string    `json:"path"`
-	Status     int       `json:"status"`
-	Valid      bool      `json:"valid"`
-	Problems   []problem `json:"problems,omitempty"`
-	Decision   string    `json:"decision"`
-	Fault      string    `json:"fault,omitempty"` // an injected delay or fault, e.g. "delay=250ms, fault=reset"
+	Time      time.Time `json:"time"`
+	API       string    `json:"api"`
+	Operation string    `json:"operation,omitempty"`
+	Method    string    `json:"method"`
+	Path      string    `json:"path"`
+	Status    int       `json:"status"`
+	Valid     bool      `json:"valid"`
+	Problems  []problem `json:"problems,omitempty"`
+	Decision  string    `json:"decision"`
+	Fault     string    `json:"fault,omitempty"` // an injected delay or fault, e.g. "delay=250ms, fault=reset"
 	// Violations, in proxy mode, are what the request and the vendor's answer broke.
 	Violations []Violation `json:"violations,omitempty"`
-	DurationMS float64   `json:"durationMs"`
+	DurationMS float64     `json:"durationMs"`
 }
 
 // size is about how many bytes the entry holds: its strings, and a fixed cost for the rest.
