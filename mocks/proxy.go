@@ -143,6 +143,11 @@ func (o *opState) proxy(w http.ResponseWriter, r *http.Request, x *exchange) {
 	for _, v := range o.judgeUpstream(in, raw, resp.StatusCode, resp.Header, body) {
 		violations = append(violations, v)
 	}
+	if rc := o.api.srv.recorder; rc != nil {
+		if err := rc.record(o, in, raw, resp.StatusCode, resp.Header, body); err != nil {
+			o.api.srv.log.Warn("recording failed", "api", o.api.api.ID, "cause", err.Error())
+		}
+	}
 	x.violations, x.valid = violations, len(problems) == 0
 	x.status = resp.StatusCode
 	x.decision = fmt.Sprintf("%d proxied to %s (%d violation(s))", resp.StatusCode, up.base.Host, len(violations))

@@ -47,7 +47,10 @@ type Config struct {
 	ProxyTimeout time.Duration
 	// ProxyTransport sends upstream requests; nil means http.DefaultTransport's settings.
 	ProxyTransport http.RoundTripper
-	AdminToken     string
+	// RecordDir, in proxy mode, keeps each distinct answer of the vendor as a named example
+	// in RecordDir/<api-id>.recorded.yaml.
+	RecordDir  string
+	AdminToken string
 	// AdminHosts are Host header values, besides loopback names, the admin API answers: the
 	// address the server listens on when it is not loopback.
 	AdminHosts []string
@@ -87,6 +90,7 @@ type Server struct {
 	adminHosts  []string
 	maxDelay    time.Duration
 	proxyErrors bool
+	recorder    *recorder
 	stopping    chan struct{} // closed by Stop: injected delays end
 	stopOnce    sync.Once
 }
@@ -167,6 +171,16 @@ func New(cfg Config) (*Server, error) {
 		} else {
 			r.PathPrefix("/").Handler(a)
 		}
+	}
+	if cfg.RecordDir != "" {
+		if len(cfg.Proxies) == 0 {
+			return nil, errors.New("--record needs --proxy: it records the vendor's answers")
+		}
+		rc, err := newRecorder(cfg.RecordDir, now)
+		if err != nil {
+			return nil, err
+		}
+		s.recorder = rc
 	}
 	for id := range cfg.Proxies {
 		if s.apis[id] == nil {

@@ -88,7 +88,7 @@ func Load(ctx context.Context, fsys fs.FS) ([]*API, Problems) {
 	sort.Strings(names)
 	specs := names[:0]
 	for _, n := range names {
-		if !strings.HasSuffix(n, ".fixtures.yaml") { // fixtures kept next to the specs
+		if !strings.HasSuffix(n, ".fixtures.yaml") && !strings.HasSuffix(n, ".recorded.yaml") { // fixtures and recordings kept next to the specs
 			specs = append(specs, n)
 		}
 	}

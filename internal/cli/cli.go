@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/usermock/usermock/fixtures"
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/fixture"
+	"github.com/usermock/usermock/internal/record"
 	"github.com/usermock/usermock/specs"
 )
 
@@ -35,6 +37,8 @@ Usage:
   usermock serve [flags]   serve the mocks (default 127.0.0.1:4010)
   usermock lint [flags]    check specs and fixtures; print file:line: problem
   usermock test [flags]    check a running server against a spec
+  usermock record merge DIR --spec FILE
+                           merge examples recorded with serve --proxy --record into a spec
 
 Run "usermock <command> -h" for the flags of a command.
 `
@@ -53,6 +57,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runLint(ctx, args[1:], stdout, stderr)
 	case "test":
 		return runTest(ctx, args[1:], stdout, stderr)
+	case "record":
+		return runRecord(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -120,10 +126,16 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fset.SetOutput(stderr)
 	var src sources
 	src.flags(fset)
+	recorded := fset.String("recorded", "", "also check the examples recorded in DIR/<id>.recorded.yaml (those next to --specs are always checked)")
 	if err := fset.Parse(args); err != nil {
 		return usageError("%v", err)
 	}
 	apis, _, problems := src.load(ctx)
+	for _, dir := range []string{src.specs, *recorded} {
+		if dir != "" {
+			problems = append(problems, checkRecordings(dir, apis)...)
+		}
+	}
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
 	}
@@ -139,4 +151,18 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "ok  %-12s %s (%d operation(s), from %s)\n", a.ID, a.File, len(a.Ops), from)
 	}
 	return nil
+}
+
+// checkRecordings checks every DIR/<id>.recorded.yaml of a loaded API against its spec.
+func checkRecordings(dir string, apis []*apispec.API) apispec.Problems {
+	var problems apispec.Problems
+	for _, a := range apis {
+		file := filepath.Join(dir, a.ID+record.Suffix)
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		problems = append(problems, record.Check(a, file, data)...)
+	}
+	return problems
 }

@@ -37,6 +37,7 @@ type serveConfig struct {
 	proxies    proxyFlag
 	proxyErrs  bool
 	proxyWait  time.Duration
+	recordDir  string
 	timeouts   serverTimeouts
 	maxConns   int
 }
@@ -71,6 +72,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	fset.DurationVar(&c.timeouts.idle, "idle-timeout", 60*time.Second, "longest time a keep-alive connection may wait for its next request")
 	fset.Var(&c.proxies, "proxy", "ID=URL: forward API ID to the vendor at URL (the spec's servers entry), validating both directions; repeatable")
 	fset.BoolVar(&c.proxyErrs, "proxy-errors", false, "with --proxy, answer invalid requests locally in the API's error shape instead of forwarding them")
+	fset.StringVar(&c.recordDir, "record", "", "with --proxy, keep each distinct vendor answer as a named example in DIR/<id>.recorded.yaml")
 	fset.DurationVar(&c.proxyWait, "proxy-timeout", mocks.DefaultProxyTimeout, "with --proxy, longest wait for the vendor's answer")
 	fset.DurationVar(&c.maxDelay, "max-delay", mocks.DefaultMaxDelay, "longest injected delay, and how long the timeout fault holds a request")
 	fset.IntVar(&c.maxConns, "max-connections", 1000, "connections served at once; more wait to be accepted (0: no limit)")
@@ -123,7 +125,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	srv, err := mocks.New(mocks.Config{APIs: apis, Fixtures: sets, Root: c.api, Seed: c.seed, Auth: mocks.AuthMode(c.auth),
 		CORSOrigin: c.cors, MaxBody: c.maxBody, JournalSize: c.journal, JournalBytes: c.journalMB << 20, AdminToken: c.adminToken,
 		AdminHosts: adminHosts(c.addr), MaxDelay: c.maxDelay, Proxies: c.proxies.m, ProxyErrors: c.proxyErrs,
-		ProxyTimeout: c.proxyWait, Logger: logger, Store: st})
+		ProxyTimeout: c.proxyWait, RecordDir: c.recordDir, Logger: logger, Store: st})
 	if err != nil {
 		st.Close()
 		return usageError("%v", err)
