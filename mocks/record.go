@@ -35,7 +35,7 @@ type recorder struct {
 	dir  string
 	now  func() time.Time
 	mu   sync.Mutex
-	file map[string]*record.File     // api id -> recorded examples
+	file map[string]*record.File    // api id -> recorded examples
 	seen map[string]map[string]bool // api id -> exchange digests
 }
 

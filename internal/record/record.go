@@ -21,7 +21,7 @@ const Suffix = ".recorded.yaml"
 
 // File is a recording: per operation id, per status, named examples.
 type File struct {
-	API        string                                  `yaml:"api"`
+	API        string                                   `yaml:"api"`
 	Operations map[string]map[string]map[string]Example `yaml:"operations"`
 }
 
