@@ -199,25 +199,11 @@ func interpolate(s string, vars map[string]any) string {
 	if !strings.Contains(s, "${") {
 		return s
 	}
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
+	return expand(s, func(name string) (string, bool) {
+		val, ok := vars[name]
+		if !ok {
+			return "", false
 		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		name := s[i+2 : i+j]
-		if val, ok := vars[name]; ok {
-			b.WriteString(fmt.Sprint(val))
-		} else {
-			b.WriteString(s[i : i+j+1])
-		}
-		s = s[i+j+1:]
-	}
+		return fmt.Sprint(val), true
+	})
 }
