@@ -4,7 +4,11 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // Credential is one credential found in a request for a security scheme.
@@ -137,4 +141,72 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 func validBasic(token string) bool {
 	b, err := base64.StdEncoding.DecodeString(token)
 	return err == nil && strings.Contains(string(b), ":")
+}
+
+func (c *compiler) compileSecurity(o *Operation) {
+	reqs := c.api.Doc.Security
+	ptr := "/security"
+	if o.Op.Security != nil {
+		reqs = *o.Op.Security
+		ptr = o.Pointer + "/security"
+	}
+	seen := map[string]bool{}
+	for i, req := range reqs {
+		names := make([]string, 0, len(req))
+		for name := range req {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		alt := []SecurityScheme{}
+		usable := true
+		for _, name := range names {
+			s, ok := c.scheme(ptr+"/"+strconv.Itoa(i), name)
+			if !ok {
+				usable = false
+				continue
+			}
+			alt = append(alt, s)
+			if !seen[name] {
+				seen[name] = true
+				o.Schemes = append(o.Schemes, s)
+			}
+		}
+		if usable {
+			o.Security = append(o.Security, alt)
+		}
+	}
+	if len(reqs) > 0 && len(o.Security) == 0 {
+		// Every alternative uses a scheme the mock cannot check: let requests through rather
+		// than refuse every one (the warning says why).
+		o.Security = [][]SecurityScheme{{}}
+	}
+}
+
+// scheme compiles one security scheme; ok is false for schemes the mock cannot check.
+func (c *compiler) scheme(at, name string) (SecurityScheme, bool) {
+	var ref *openapi3.SecuritySchemeRef
+	if c.api.Doc.Components != nil {
+		ref = c.api.Doc.Components.SecuritySchemes[name]
+	}
+	if ref == nil || ref.Value == nil {
+		c.problem(at, "security scheme %q is not defined in components.securitySchemes", name)
+		return SecurityScheme{}, false
+	}
+	s := ref.Value
+	where := "/components/securitySchemes/" + EscapePointer(name)
+	switch {
+	case s.Type == "apiKey" && (s.In == "header" || s.In == "query" || s.In == "cookie"):
+		return SecurityScheme{Name: name, In: s.In, Header: s.Name}, true
+	case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"):
+		return SecurityScheme{Name: name, In: "header", Header: "Authorization", Prefix: "Bearer", Bearer: true}, true
+	case s.Type == "http" && strings.EqualFold(s.Scheme, "basic"):
+		return SecurityScheme{Name: name, In: "header", Header: "Authorization", Prefix: "Basic"}, true
+	case s.Type == "oauth2" || s.Type == "openIdConnect":
+		// A token obtained by the flow arrives as a bearer token.
+		c.warn(where, "security scheme %q (%s): the flows are not run; any bearer token is checked as for http bearer", name, s.Type)
+		return SecurityScheme{Name: name, In: "header", Header: "Authorization", Prefix: "Bearer", Bearer: true}, true
+	default:
+		c.warn(where, "security scheme %q: type %q (scheme %q) is not supported; requests are not checked for it", name, s.Type, s.Scheme)
+		return SecurityScheme{}, false
+	}
 }
