@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
@@ -38,6 +39,11 @@ type Case struct {
 
 	constraint string // the coverage entry the case exercises
 	setUp      bool   // the steps already create the record the case works on
+	// What the refusal of the last step must be: one of the failure kinds, the broken
+	// rule's documented values, the field named where the error body names fields.
+	kinds []apispec.Kind
+	rule  *apispec.Rule
+	field string
 }
 
 // Request is one HTTP request of a case. Path is relative to the base URL. A step of a case
@@ -55,6 +61,7 @@ type Request struct {
 	// Refused marks a step before the last that the contract says is refused with Expect.
 	Refused bool
 	Expect  []int
+	kinds   []apispec.Kind // the failure kinds of a refused step
 
 	json      any      // the decoded body
 	encodeErr error    // why the body could not be encoded in its media type

@@ -300,10 +300,15 @@ func (b *opBuilder) selfCheckPositive(c *Case) {
 	}
 }
 
-func (b *opBuilder) negative(c *Case, req *Request, expect []int) {
+// negative adds a case the contract refuses with a failure of one of the kinds.
+func (b *opBuilder) negative(c *Case, req *Request, kinds ...apispec.Kind) {
 	c.Kind = Negative
 	c.Steps = []*Request{req}
-	c.Expect = expect
+	c.kinds = kinds
+	for _, k := range kinds {
+		c.Expect = append(c.Expect, b.kindStatus(k)...)
+	}
+	c.Expect = dedupe(c.Expect)
 	if err := b.check.rejects(req); err != nil {
 		if isForm(mediaType(req.Header.Get("Content-Type"))) {
 			// A form carries every value as text: 12345 is a valid string there.
@@ -314,6 +319,15 @@ func (b *opBuilder) negative(c *Case, req *Request, expect []int) {
 	}
 	b.add(c)
 	b.cov.add(c.constraint, c.ID, c.HarnessError)
+}
+
+// fieldKinds are the failure kinds a broken body field provokes: validation, or for a
+// credential carried in the body also unauthorized (a server may check credentials first).
+func (b *opBuilder) fieldKinds(path []string) []apispec.Kind {
+	if b.isCredential(path) {
+		return []apispec.Kind{apispec.KindValidation, apispec.KindUnauthorized}
+	}
+	return []apispec.Kind{apispec.KindValidation}
 }
 
 // isCredential reports whether path is a credential carried in the body.

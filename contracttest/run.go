@@ -200,12 +200,13 @@ type engine struct {
 	plan    *Plan
 	client  *http.Client
 	baseURL string
-	checks  map[string]*responseChecker
+	judge   *Judge
+	ops     map[string]*apispec.Operation
 	cov     map[string]*OperationCoverage
 }
 
 func newEngine(cfg Config, plan *Plan) (*engine, error) {
-	e := &engine{plan: plan, client: cfg.Client, baseURL: strings.TrimRight(cfg.BaseURL, "/"), checks: map[string]*responseChecker{}, cov: map[string]*OperationCoverage{}}
+	e := &engine{plan: plan, client: cfg.Client, baseURL: strings.TrimRight(cfg.BaseURL, "/"), judge: NewJudge(plan.api), ops: map[string]*apispec.Operation{}, cov: map[string]*OperationCoverage{}}
 	switch {
 	case cfg.Handler != nil:
 		e.client = &http.Client{Transport: handlerTransport{cfg.Handler}}
@@ -221,7 +222,7 @@ func newEngine(cfg Config, plan *Plan) (*engine, error) {
 		e.client = &http.Client{Timeout: 10 * time.Second}
 	}
 	for _, op := range plan.api.Ops {
-		e.checks[op.ID] = newResponseChecker(plan.api, op)
+		e.ops[op.ID] = op
 	}
 	for _, c := range plan.Coverage {
 		e.cov[c.Operation] = c
@@ -250,15 +251,14 @@ func (e *engine) run(ctx context.Context, c *Case) *Result {
 		x := e.send(ctx, req)
 		res.Exchanges = append(res.Exchanges, x)
 		res.Status = x.Status
-		var failures []string
+		want := &Expectation{}
 		switch {
 		case last && c.Kind != Positive:
-			failures = e.checks[op].checkRefusal(x, c.Expect)
+			want = &Expectation{Refused: true, Statuses: c.Expect, Kinds: c.kinds, Rule: c.rule, Field: c.field}
 		case step.Refused:
-			failures = e.checks[op].checkRefusal(x, step.Expect)
-		default:
-			failures = e.checks[op].checkSuccess(x)
+			want = &Expectation{Refused: true, Statuses: step.Expect, Kinds: step.kinds}
 		}
+		failures := messages(e.judge.Check(e.ops[op], x, want))
 		if x.Err == nil {
 			e.cov[op].saw(x.Status)
 		}
@@ -274,6 +274,14 @@ func (e *engine) run(ctx context.Context, c *Case) *Result {
 		res.Outcome = Fail
 	}
 	return res
+}
+
+func messages(vs []Violation) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.Message
+	}
+	return out
 }
 
 // stepFailed words the failures of a step before the last: the case stops there.
