@@ -243,6 +243,17 @@ func TestBrokenServersAreFlagged(t *testing.T) {
 			return rewrite(next, successOnly(func(body map[string]any) { body["lastname"] = "Changed" }))
 		},
 		caseID: "createUser/example/documented", check: `/lastname must echo body/lastname`,
+	}, {
+		name: "a body over the limit answered as invalid", api: "pland",
+		wrap: func(next http.Handler) http.Handler {
+			return rewrite(next, func(_ *http.Request, _ map[string]any, status int, body map[string]any) (int, map[string]any) {
+				if status == http.StatusRequestEntityTooLarge {
+					return http.StatusBadRequest, map[string]any{"statusCode": 400, "message": []any{"too long"}, "error": "Bad Request"}
+				}
+				return status, body
+			})
+		},
+		caseID: "createUser/body/too-large", check: "expected 413, the status the spec assigns to this failure, got 400",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -63,6 +63,8 @@ type Request struct {
 	Expect  []int
 	kinds   []apispec.Kind // the failure kinds of a refused step
 
+	// bodyShell, for a body too large to print, is a shell command that writes it.
+	bodyShell string
 	json      any      // the decoded body
 	encodeErr error    // why the body could not be encoded in its media type
 	secrets   []secret // values the response must never echo
@@ -121,6 +123,9 @@ func (r *Request) resolve(earlier []*Exchange) (*Request, error) {
 // curl returns the request as a command line a user can paste into a shell.
 func (r *Request) curl(baseURL string) string {
 	var b strings.Builder
+	if r.bodyShell != "" {
+		b.WriteString(r.bodyShell + " | ")
+	}
 	b.WriteString("curl -sS -i -X ")
 	b.WriteString(r.Method)
 	b.WriteString(" " + shellQuote(strings.TrimRight(baseURL, "/")+r.Path))
@@ -134,7 +139,10 @@ func (r *Request) curl(baseURL string) string {
 			b.WriteString(" -H " + shellQuote(k+": "+v))
 		}
 	}
-	if r.Body != nil {
+	switch {
+	case r.bodyShell != "":
+		b.WriteString(" --data-binary @-")
+	case r.Body != nil:
 		b.WriteString(" --data-raw " + shellQuote(string(r.Body)))
 	}
 	return b.String()

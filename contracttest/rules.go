@@ -238,6 +238,7 @@ func (b *opBuilder) protocolCases() {
 		b.add(c)
 		b.cov.add(c.constraint, c.ID, "")
 	}
+	b.tooLargeCase()
 	if b.base == nil {
 		return
 	}

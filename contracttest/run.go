@@ -43,7 +43,14 @@ type Config struct {
 	Run *regexp.Regexp
 	// Progress, when set, receives one line per case as it completes.
 	Progress io.Writer
+	// MaxBody is the size in bytes of the body the too-large case sends: just over the
+	// server's limit. 0 means DefaultMaxBody; a negative value sends no such case (for a
+	// server whose limit is not known).
+	MaxBody int64
 }
+
+// DefaultMaxBody is one byte over usermock serve's default --max-body (1 MiB).
+const DefaultMaxBody = 1<<20 + 1
 
 // ErrConfig marks errors in the configuration or the specs, as opposed to contract failures.
 var ErrConfig = errors.New("contracttest: configuration")
@@ -81,6 +88,10 @@ func NewPlan(ctx context.Context, cfg Config) (*Plan, error) {
 	for _, op := range api.Ops {
 		b := newOpBuilder(api, op, g, cfg.Header)
 		b.bodyCreds = cfg.BodyCredentials
+		b.maxBody = cfg.MaxBody
+		if b.maxBody == 0 {
+			b.maxBody = DefaultMaxBody
+		}
 		for _, c := range b.build() {
 			if cfg.Run == nil || cfg.Run.MatchString(c.ID) {
 				p.Cases = append(p.Cases, c)
