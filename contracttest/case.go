@@ -44,6 +44,9 @@ type Case struct {
 	kinds []apispec.Kind
 	rule  *apispec.Rule
 	field string
+	// unique is set when the case sends values a uniqueness rule covers: rerunning it needs
+	// a server that has not stored them (a reset mock).
+	unique bool
 }
 
 // Request is one HTTP request of a case. Path is relative to the base URL. A step of a case

@@ -142,7 +142,30 @@ func (b *opBuilder) add(c *Case) {
 	if c.Kind == Positive && b.onItem() && !c.setUp {
 		b.withSetup(c)
 	}
+	c.unique = b.takesUnique(c)
 	b.cases = append(b.cases, c)
+}
+
+// takesUnique reports whether a case sends values a uniqueness rule covers, so that it can
+// be rerun only against a server that has not stored them yet.
+func (b *opBuilder) takesUnique(c *Case) bool {
+	hasRule := func(op *apispec.Operation) bool {
+		for _, r := range op.Rules {
+			if r.Check == apispec.CheckUnique {
+				return true
+			}
+		}
+		return false
+	}
+	if !hasRule(b.op) && (b.op.Creator == nil || !hasRule(b.op.Creator)) {
+		return false
+	}
+	for _, s := range c.Steps {
+		if s.json != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // request is a request of the operation with the valid headers, the body given, and fresh

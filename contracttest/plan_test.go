@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"net/http"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -186,4 +187,43 @@ func TestMatchTemplate(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// TestUnreachableAfterSkippedCase: a run whose first case is skipped (a harness error) and
+// whose server is not there stops with one error, never a panic or a failure per case.
+func TestUnreachableAfterSkippedCase(t *testing.T) {
+	cfg := Config{API: "pulse", BaseURL: "http://127.0.0.1:1/pulse", Seed: 1}
+	e, rep, err := start(context.Background(), cfg)
+	require.NoError(t, err)
+	e.plan.Cases[0].HarnessError = "made up for the test"
+	require.NoError(t, e.execute(context.Background(), cfg, rep))
+	require.Error(t, rep.Err)
+	assert.True(t, rep.Unreachable())
+	assert.True(t, rep.Failed())
+	require.Len(t, rep.Results, 1)
+	assert.Equal(t, Skip, rep.Results[0].Outcome)
+	var text bytes.Buffer
+	rep.WriteText(&text, true)
+	assert.Contains(t, text.String(), "ERROR: cannot reach http://127.0.0.1:1/pulse")
+	assert.NotContains(t, text.String(), "--- FAIL")
+}
+
+// TestCoverageCountsExecutedCases: a constraint counts as exercised only when its case ran
+// and was answered; cases left out by Run say so.
+func TestCoverageCountsExecutedCases(t *testing.T) {
+	srv := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":"Bad Request","status":400,"message":"x"}`))
+	})
+	rep, err := Execute(context.Background(), Config{API: "pulse", Handler: srv, Seed: 1, Run: regexp.MustCompile(`body/email/required$`)})
+	require.NoError(t, err)
+	require.Len(t, rep.Results, 1)
+	done, total := rep.Coverage[0].exercised()
+	assert.Equal(t, 1, done)
+	assert.Greater(t, total, 1)
+	var text bytes.Buffer
+	rep.WriteText(&text, false)
+	assert.Contains(t, text.String(), "constraints exercised: 1 of ")
+	assert.Contains(t, text.String(), "its case is not selected by --run")
 }
