@@ -23,13 +23,9 @@ func (rc *responseChecker) checkErrorBody(x *Exchange, want *Expectation) []Viol
 	}
 	kinds := rc.candidateKinds(x.Status, want)
 	var best []Violation
-	for _, k := range kinds {
-		ks := rc.api.Errors.Kind(k)
-		var rule *apispec.Rule
-		if want.Rule != nil && want.Rule.Error.Kind == k {
-			rule = want.Rule
-		}
-		problems := matchTemplate(ks.Body, body, literalVars(ks, rule, x.Status), "")
+	for _, c := range rc.candidates(kinds, want) {
+		ks := rc.api.Errors.Kind(c.kind)
+		problems := matchTemplate(ks.Body, body, literalVars(ks, c.rule, x.Status), "")
 		if len(problems) == 0 && want.Field != "" {
 			problems = rc.fieldNamed(ks.Body, body, want.Field)
 		}
@@ -48,6 +44,42 @@ func (rc *responseChecker) checkErrorBody(x *Exchange, want *Expectation) []Viol
 	for i, p := range best {
 		p.Message = "the error body is not the API's documented error for this failure (" + what + "): " + p.Message
 		out[i] = p
+	}
+	return out
+}
+
+type candidate struct {
+	kind apispec.Kind
+	rule *apispec.Rule
+}
+
+// candidates pairs each kind with the broken rule when it is known. When it is not (live
+// traffic), a kind may also be answered with the vars of any rule of the operation (or of the
+// create whose rules it re-checks) that fails with that kind.
+func (rc *responseChecker) candidates(kinds []apispec.Kind, want *Expectation) []candidate {
+	var out []candidate
+	for _, k := range kinds {
+		if want.Rule != nil {
+			if want.Rule.Error.Kind == k {
+				out = append(out, candidate{k, want.Rule})
+			} else {
+				out = append(out, candidate{k, nil})
+			}
+			continue
+		}
+		out = append(out, candidate{k, nil})
+		if len(want.Kinds) > 0 {
+			continue // the harness knows no rule is broken
+		}
+		rules := rc.op.Rules
+		if c := rc.op.Creator; c != nil && c != rc.op {
+			rules = append(append([]*apispec.Rule(nil), rules...), c.Rules...)
+		}
+		for _, r := range rules {
+			if r.Error.Kind == k && len(r.Error.Vars) > 0 {
+				out = append(out, candidate{k, r})
+			}
+		}
 	}
 	return out
 }
