@@ -74,8 +74,12 @@ type Expectation struct {
 }
 
 // Check judges one exchange of the operation op: the request in x.Request and the server's
-// answer. It returns nothing when the exchange honours the contract.
+// answer. It returns nothing when the exchange honours the contract. A nil op (a request no
+// documented operation takes) is a violation on the request side.
 func (j *Judge) Check(op *apispec.Operation, x *Exchange, want *Expectation) []Violation {
+	if op == nil {
+		return []Violation{{Side: SideRequest, Message: "the request matches no documented operation"}}
+	}
 	rc := j.checks[op]
 	if rc == nil {
 		rc = newResponseChecker(j.api, op)
