@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,11 +32,42 @@ func rewrite(h http.Handler, edit func(r *http.Request, reqBody map[string]any, 
 		_ = json.Unmarshal(rec.Body.Bytes(), &body)
 		status, body := edit(r, reqBody, rec.Code, body)
 		out, _ := json.Marshal(body)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 		w.WriteHeader(status)
 		_, _ = w.Write(out)
 	})
+}
+
+// dropHeader wraps a handler and removes a response header.
+func dropHeader(name string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.Header().Del(name)
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+		})
+	}
+}
+
+// onStatus rewrites the body of the answers with a status.
+func onStatus(want int, edit func(body map[string]any)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return rewrite(next, func(_ *http.Request, _ map[string]any, status int, body map[string]any) (int, map[string]any) {
+			if status == want {
+				edit(body)
+			}
+			return status, body
+		})
+	}
 }
 
 func successOnly(edit func(body map[string]any)) func(*http.Request, map[string]any, int, map[string]any) (int, map[string]any) {
@@ -123,7 +155,7 @@ func TestBrokenServersAreFlagged(t *testing.T) {
 				return status, body
 			})
 		},
-		caseID: "createUser/body/name/required", check: `the error body is not in the API's error shape: field "detail" is missing`,
+		caseID: "createUser/body/name/required", check: `the error body is not the API's documented error for this failure (kind validation): field "detail" is missing`,
 	}, {
 		name: "wrong status for a duplicate", api: "ruangkerja",
 		wrap: func(next http.Handler) http.Handler {
@@ -160,6 +192,69 @@ func TestBrokenServersAreFlagged(t *testing.T) {
 			})
 		},
 		caseID: "addUser/rule/username_unique/duplicate-other-case", check: "got 201",
+	}, {
+		name: "a duplicate answered with another kind's documented values", api: "ruangkerja",
+		wrap: onStatus(http.StatusConflict, func(body map[string]any) {
+			body["errorCode"], body["message"] = 10001, "INVALID_PARAMETER"
+		}),
+		caseID: "createUser/rule/employee_id_unique/duplicate", check: "errorCode must be 10101 (${code}, documented for this failure), got 10001",
+	}, {
+		name: "a malformed body answered as a validation failure", api: "ruangkerja",
+		wrap: onStatus(http.StatusBadRequest, func(body map[string]any) {
+			body["errorCode"], body["message"] = 10001, "INVALID_PARAMETER"
+		}),
+		caseID: "createUser/body/malformed-json", check: "(kind malformed): /errorCode must be 10002",
+	}, {
+		name: "validation errors without ModelState", api: "crm",
+		wrap:   onStatus(http.StatusBadRequest, func(body map[string]any) { delete(body, "ModelState") }),
+		caseID: "createUser/body/email/required", check: `field "ModelState" is missing`,
+	}, {
+		name: "ModelState naming another field", api: "crm",
+		wrap: onStatus(http.StatusBadRequest, func(body map[string]any) {
+			body["ModelState"] = map[string]any{"user.other": []any{"is wrong"}}
+		}),
+		caseID: "createUser/body/email/required", check: "names no problem with user.email, the field the request broke",
+	}, {
+		name: "statusCode that is not the status", api: "pland",
+		wrap:   onStatus(http.StatusUnauthorized, func(body map[string]any) { body["statusCode"] = 403 }),
+		caseID: "createUser/auth/apiKey/missing", check: "/statusCode must be 401",
+	}, {
+		name: "405 without Allow", api: "superfy", wrap: dropHeader("Allow"),
+		caseID: "addUser/method/GET", check: "a 405 answer must carry an Allow header naming the methods the path takes (RFC 9110 §15.5.6); documented: POST",
+	}, {
+		name: "401 without WWW-Authenticate", api: "pulse", wrap: dropHeader("WWW-Authenticate"),
+		caseID: "createUser/auth/bearerAuth/missing", check: "a 401 answer must carry a WWW-Authenticate header",
+	}, {
+		name: "echoed username differs from the one sent", api: "superfy",
+		wrap: func(next http.Handler) http.Handler {
+			return rewrite(next, successOnly(func(body map[string]any) {
+				body["message"].(map[string]any)["profile"].(map[string]any)["username"] = "someone.else@example.com"
+			}))
+		},
+		caseID: "addUser/example/documented", check: `/message/profile/username must echo body/username, which the request sent as`,
+	}, {
+		name: "echoed email missing", api: "pulse",
+		wrap: func(next http.Handler) http.Handler {
+			return rewrite(next, successOnly(func(body map[string]any) { body["email"] = "other@example.com" }))
+		},
+		caseID: "createUser/generated/complete", check: `/email must echo body/email`,
+	}, {
+		name: "crm echo of a field changed", api: "crm",
+		wrap: func(next http.Handler) http.Handler {
+			return rewrite(next, successOnly(func(body map[string]any) { body["lastname"] = "Changed" }))
+		},
+		caseID: "createUser/example/documented", check: `/lastname must echo body/lastname`,
+	}, {
+		name: "a body over the limit answered as invalid", api: "pland",
+		wrap: func(next http.Handler) http.Handler {
+			return rewrite(next, func(_ *http.Request, _ map[string]any, status int, body map[string]any) (int, map[string]any) {
+				if status == http.StatusRequestEntityTooLarge {
+					return http.StatusBadRequest, map[string]any{"statusCode": 400, "message": []any{"too long"}, "error": "Bad Request"}
+				}
+				return status, body
+			})
+		},
+		caseID: "createUser/body/too-large", check: "expected 413, the status the spec assigns to this failure, got 400",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,7 +274,8 @@ func TestBrokenServersAreFlagged(t *testing.T) {
 
 			var text bytes.Buffer
 			rep.WriteText(&text, true)
-			assert.Contains(t, text.String(), "--- FAIL: "+tt.caseID)
+			// Each failure is shown in full once per root cause; the others are listed under it.
+			assert.Regexp(t, `--- FAIL: `+regexp.QuoteMeta(tt.caseID)+`\n|more case\(s\): .*`+regexp.QuoteMeta(tt.caseID), text.String())
 			assert.Contains(t, text.String(), "curl -sS -i -X ")
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
@@ -38,6 +39,14 @@ type Case struct {
 
 	constraint string // the coverage entry the case exercises
 	setUp      bool   // the steps already create the record the case works on
+	// What the refusal of the last step must be: one of the failure kinds, the broken
+	// rule's documented values, the field named where the error body names fields.
+	kinds []apispec.Kind
+	rule  *apispec.Rule
+	field string
+	// unique is set when the case sends values a uniqueness rule covers: rerunning it needs
+	// a server that has not stored them (a reset mock).
+	unique bool
 }
 
 // Request is one HTTP request of a case. Path is relative to the base URL. A step of a case
@@ -55,7 +64,10 @@ type Request struct {
 	// Refused marks a step before the last that the contract says is refused with Expect.
 	Refused bool
 	Expect  []int
+	kinds   []apispec.Kind // the failure kinds of a refused step
 
+	// bodyShell, for a body too large to print, is a shell command that writes it.
+	bodyShell string
 	json      any      // the decoded body
 	encodeErr error    // why the body could not be encoded in its media type
 	secrets   []secret // values the response must never echo
@@ -114,6 +126,9 @@ func (r *Request) resolve(earlier []*Exchange) (*Request, error) {
 // curl returns the request as a command line a user can paste into a shell.
 func (r *Request) curl(baseURL string) string {
 	var b strings.Builder
+	if r.bodyShell != "" {
+		b.WriteString(r.bodyShell + " | ")
+	}
 	b.WriteString("curl -sS -i -X ")
 	b.WriteString(r.Method)
 	b.WriteString(" " + shellQuote(strings.TrimRight(baseURL, "/")+r.Path))
@@ -127,7 +142,10 @@ func (r *Request) curl(baseURL string) string {
 			b.WriteString(" -H " + shellQuote(k+": "+v))
 		}
 	}
-	if r.Body != nil {
+	switch {
+	case r.bodyShell != "":
+		b.WriteString(" --data-binary @-")
+	case r.Body != nil:
 		b.WriteString(" --data-raw " + shellQuote(string(r.Body)))
 	}
 	return b.String()

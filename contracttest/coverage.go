@@ -18,7 +18,8 @@ type OperationCoverage struct {
 	Seen        []int        `json:"seenStatuses"`
 }
 
-// Constraint is one constraint of the spec and the case that exercised it, or why none did.
+// Constraint is one constraint of the spec and the case that exercises it, or why none did.
+// Exercised is set once the case was sent and answered, never when it was only planned.
 type Constraint struct {
 	Name      string `json:"name"` // "employeeID pattern", "rule employee_id_unique"
 	Case      string `json:"case,omitempty"`
@@ -27,8 +28,25 @@ type Constraint struct {
 }
 
 func (c *OperationCoverage) add(name, caseID, harnessError string) {
-	c.Constraints = append(c.Constraints, Constraint{Name: name, Case: caseID,
-		Exercised: caseID != "" && harnessError == "", Why: harnessError})
+	c.Constraints = append(c.Constraints, Constraint{Name: name, Case: caseID, Why: harnessError})
+}
+
+// ran marks the constraints of a case that was sent and got an answer.
+func (c *OperationCoverage) ran(caseID string) {
+	for i := range c.Constraints {
+		if c.Constraints[i].Case == caseID {
+			c.Constraints[i].Exercised = true
+		}
+	}
+}
+
+// notSelected notes why the constraints of cases left out of the run were not exercised.
+func (c *OperationCoverage) notSelected(kept map[string]bool, why string) {
+	for i, k := range c.Constraints {
+		if k.Case != "" && !kept[k.Case] && k.Why == "" {
+			c.Constraints[i].Why = why
+		}
+	}
 }
 
 func (c *OperationCoverage) saw(status int) {
@@ -69,7 +87,11 @@ func (c *OperationCoverage) write(w io.Writer) {
 	}
 	for _, k := range c.Constraints {
 		if !k.Exercised && !exercised[k.Name] {
-			fmt.Fprintf(w, "  not exercised: %s: %s\n", k.Name, k.Why)
+			why := k.Why
+			if why == "" {
+				why = "its case got no answer"
+			}
+			fmt.Fprintf(w, "  not exercised: %s: %s\n", k.Name, why)
 			exercised[k.Name] = true
 		}
 	}

@@ -27,10 +27,16 @@
 //
 // Before a case is sent, the harness checks it with kin-openapi: a negative request the
 // spec would accept, or a positive one it would refuse, is a harness error and the case is
-// skipped, never blamed on the server. Every answer is checked for a documented status and
-// content type, the status class (2xx for positive, 4xx for negative) and the status the
-// spec assigns to that failure, a body valid against the schema of its status, the API's
-// error shape, and secrets (password fields, writeOnly fields) never echoed back.
+// skipped, never blamed on the server. Every answer is judged by a Judge, which another
+// component (a validating proxy) can use on live traffic: a documented status and content
+// type, the status class (2xx for positive, 4xx for negative) and the status the spec assigns
+// to that failure, a body valid against the schema of its status, Allow on 405 and
+// WWW-Authenticate on 401, the documented error of the failure provoked (its kind's and its
+// rule's vars), the echoed fields of a success equal to what was sent, and secrets (writeOnly
+// fields) never echoed back.
+//
+// A server that cannot be reached stops the run with one error (Report.Err), not a failure
+// per case; Config.Wait waits for a server that is still starting.
 //
 // Fields under a uniqueness rule get values derived from Config.Seed, different in every
 // request, so cases do not collide with each other or with earlier runs with other seeds.

@@ -3,6 +3,8 @@ package contracttest
 import (
 	"net/http"
 	"testing"
+
+	"github.com/usermock/usermock/internal/apispec"
 )
 
 // FuzzResponseChecks feeds the checks arbitrary answers, as a broken or hostile server would
@@ -23,7 +25,7 @@ func FuzzResponseChecks(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
 		x := &Exchange{Request: req, Status: status, Header: http.Header{"Content-Type": {contentType}}, Body: body}
 		_ = rc.checkSuccess(x)
-		failures := rc.checkRefusal(x, []int{400})
+		failures := rc.checkRefusal(x, &Expectation{Refused: true, Statuses: []int{400}, Kinds: []apispec.Kind{apispec.KindValidation}})
 		if status >= 400 && status < 500 && len(failures) == 0 && len(body) > 0 && body[0] != '{' {
 			t.Fatalf("a non-object body %q passed every refusal check", body)
 		}

@@ -32,6 +32,7 @@ type opBuilder struct {
 	query       url.Values // the required query parameters' valid values
 	optQuery    url.Values // the optional ones
 	bodyCreds   map[string]string
+	maxBody     int64          // the size of the too-large case's body; negative: no such case
 	example     map[string]any // the documented example body, as the document shows it
 	base        map[string]any // the example with every optional field filled in
 	contentType string
@@ -141,7 +142,30 @@ func (b *opBuilder) add(c *Case) {
 	if c.Kind == Positive && b.onItem() && !c.setUp {
 		b.withSetup(c)
 	}
+	c.unique = b.takesUnique(c)
 	b.cases = append(b.cases, c)
+}
+
+// takesUnique reports whether a case sends values a uniqueness rule covers, so that it can
+// be rerun only against a server that has not stored them yet.
+func (b *opBuilder) takesUnique(c *Case) bool {
+	hasRule := func(op *apispec.Operation) bool {
+		for _, r := range op.Rules {
+			if r.Check == apispec.CheckUnique {
+				return true
+			}
+		}
+		return false
+	}
+	if !hasRule(b.op) && (b.op.Creator == nil || !hasRule(b.op.Creator)) {
+		return false
+	}
+	for _, s := range c.Steps {
+		if s.json != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // request is a request of the operation with the valid headers, the body given, and fresh
@@ -300,10 +324,15 @@ func (b *opBuilder) selfCheckPositive(c *Case) {
 	}
 }
 
-func (b *opBuilder) negative(c *Case, req *Request, expect []int) {
+// negative adds a case the contract refuses with a failure of one of the kinds.
+func (b *opBuilder) negative(c *Case, req *Request, kinds ...apispec.Kind) {
 	c.Kind = Negative
 	c.Steps = []*Request{req}
-	c.Expect = expect
+	c.kinds = kinds
+	for _, k := range kinds {
+		c.Expect = append(c.Expect, b.kindStatus(k)...)
+	}
+	c.Expect = dedupe(c.Expect)
 	if err := b.check.rejects(req); err != nil {
 		if isForm(mediaType(req.Header.Get("Content-Type"))) {
 			// A form carries every value as text: 12345 is a valid string there.
@@ -314,6 +343,15 @@ func (b *opBuilder) negative(c *Case, req *Request, expect []int) {
 	}
 	b.add(c)
 	b.cov.add(c.constraint, c.ID, c.HarnessError)
+}
+
+// fieldKinds are the failure kinds a broken body field provokes: validation, or for a
+// credential carried in the body also unauthorized (a server may check credentials first).
+func (b *opBuilder) fieldKinds(path []string) []apispec.Kind {
+	if b.isCredential(path) {
+		return []apispec.Kind{apispec.KindValidation, apispec.KindUnauthorized}
+	}
+	return []apispec.Kind{apispec.KindValidation}
 }
 
 // isCredential reports whether path is a credential carried in the body.

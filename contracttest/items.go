@@ -26,6 +26,7 @@ func (b *opBuilder) related(op *apispec.Operation) *opBuilder {
 	}
 	rb := newOpBuilder(b.api, op, b.g, b.extra)
 	rb.bodyCreds = b.bodyCreds
+	rb.maxBody = b.maxBody
 	rb.prepareBase()
 	for k := range rb.pathValues {
 		if v, ok := b.pathValues[k]; ok {
@@ -87,6 +88,7 @@ func (b *opBuilder) withSetup(c *Case) {
 		b.keyed(gone, 0, read)
 		gone.Operation, gone.Refused = read.ID, true
 		gone.Expect = []int{b.api.Errors.Kind(apispec.KindNotFound).Status}
+		gone.kinds = []apispec.Kind{apispec.KindNotFound}
 		c.Steps = append(c.Steps, gone)
 		c.Description += "; then read back, it must be gone (" + ints(gone.Expect) + ")"
 	}
@@ -145,7 +147,7 @@ func (b *opBuilder) unknownKeyCase() {
 	values[param] = key
 	req := b.rawAt(b.op.Method, b.pathWith(values, b.query), b.header, b.baseCopy())
 	c := &Case{ID: "path/" + param + "/unknown", Kind: Negative, constraint: param + " unknown",
-		Expect:      []int{b.api.Errors.Kind(apispec.KindNotFound).Status},
+		Expect: []int{b.api.Errors.Kind(apispec.KindNotFound).Status}, kinds: []apispec.Kind{apispec.KindNotFound},
 		Description: fmt.Sprintf("a valid request for %s %q, which no record has", param, key)}
 	c.Steps = []*Request{req}
 	if err := b.check.accepts(req); err != nil {
@@ -198,7 +200,7 @@ func (b *opBuilder) uniqueChangeCase(r *apispec.Rule) {
 	last := b.raw(b.op.Method, b.header, body)
 	b.keyed(last, 1, b.op)
 	c := &Case{ID: "rule/" + r.ID + "/duplicate", Kind: Stateful, constraint: "rule " + r.ID, setUp: true,
-		Expect:      b.related(b.op.Creator).ruleStatus(r),
+		Expect: b.related(b.op.Creator).ruleStatus(r), kinds: []apispec.Kind{r.Error.Kind}, rule: r,
 		Description: fmt.Sprintf("two records created, then the second %sd with the first's %s (rule %s)", b.op.Behaviour, strings.Join(names, ", "), r.ID)}
 	c.Steps = []*Request{first, second, last}
 	for _, err := range []error{err1, err2, b.check.acceptsSchema(last)} {

@@ -73,8 +73,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 				Properties: []junitProperty{{"baseURL", r.BaseURL}, {"spec", r.File}, {"seed", fmt.Sprint(r.Seed)}}})
 		}
 		s := &out.Suites[i]
-		jc := junitCase{Name: res.Case.ID, Classname: r.API + "." + op, Time: seconds(res.Duration.Seconds()),
-			SystemOut: res.Case.Description}
+		jc := junitCase{Name: res.Case.ID, Classname: r.API + "." + op, Time: seconds(res.Duration.Seconds())}
 		s.Tests++
 		suiteTime[i] += res.Duration.Seconds()
 		switch res.Outcome {
@@ -83,6 +82,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			var text strings.Builder
 			r.writeFailure(&text, res)
 			jc.Failure = &junitFailure{Message: res.Failures[0], Type: "contract", Text: text.String()}
+			jc.SystemOut = res.Case.Description
 		case Skip:
 			s.Skipped++
 			jc.Skipped = &junitSkipped{Message: "harness: " + res.Case.HarnessError}
@@ -91,6 +91,15 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	for i := range out.Suites {
 		out.Suites[i].Time = seconds(suiteTime[i])
+	}
+	if r.Err != nil { // one failure for the run, not one per case
+		out.Tests++
+		out.Failures++
+		out.Suites = append(out.Suites, junitSuite{Name: r.API, Tests: 1, Failures: 1, Time: "0.000",
+			Timestamp:  r.Started.UTC().Format("2006-01-02T15:04:05"),
+			Properties: []junitProperty{{"baseURL", r.BaseURL}, {"spec", r.File}, {"seed", fmt.Sprint(r.Seed)}},
+			Cases: []junitCase{{Name: "server reachable", Classname: r.API, Time: "0.000",
+				Failure: &junitFailure{Message: r.Err.Error(), Type: "unreachable", Text: r.Err.Error()}}}})
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

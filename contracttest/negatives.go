@@ -27,12 +27,8 @@ func (b *opBuilder) walk(s *openapi3.Schema, path []string, shown string) {
 		if contains(required, name) {
 			body := b.baseCopy()
 			jsonvalue.Delete(body, fp)
-			expect := b.kindStatus(apispec.KindValidation)
-			if b.isCredential(fp) {
-				expect = dedupe(append(expect, b.kindStatus(apispec.KindUnauthorized)...))
-			}
-			b.negative(&Case{ID: "body/" + strings.Join(fp, "/") + "/required", constraint: fshown + " required",
-				Description: fshown + " left out; it is required"}, b.raw(b.op.Method, b.header, body), expect)
+			b.negative(&Case{ID: "body/" + strings.Join(fp, "/") + "/required", constraint: fshown + " required", field: fp[0],
+				Description: fshown + " left out; it is required"}, b.raw(b.op.Method, b.header, body), b.fieldKinds(fp)...)
 		}
 		b.fieldNegatives(p, fp, fshown)
 		switch {
@@ -57,11 +53,6 @@ func (b *opBuilder) fieldNegatives(s *openapi3.Schema, path []string, shown stri
 	}
 	found, missed := b.g.violations(s, current)
 	id := "body/" + strings.Join(path, "/") + "/"
-	expect := b.kindStatus(apispec.KindValidation)
-	if b.isCredential(path) {
-		// A server may check credentials before the body; either answer is the contract's.
-		expect = dedupe(append(expect, b.kindStatus(apispec.KindUnauthorized)...))
-	}
 	form := isForm(mediaType(b.contentType))
 	for _, v := range found {
 		if form && v.keyword == "type" && s.Type.Is(openapi3.TypeString) {
@@ -71,9 +62,9 @@ func (b *opBuilder) fieldNegatives(s *openapi3.Schema, path []string, shown stri
 		body := b.baseCopy()
 		b.ensureParents(body, path)
 		jsonvalue.Set(body, path, v.value)
-		b.negative(&Case{ID: id + v.keyword, constraint: shown + " " + v.keyword,
+		b.negative(&Case{ID: id + v.keyword, constraint: shown + " " + v.keyword, field: path[0],
 			Description: fmt.Sprintf("%s breaks %s: sent %s", shown, v.what, compact(v.value))},
-			b.raw(b.op.Method, b.header, body), expect)
+			b.raw(b.op.Method, b.header, body), b.fieldKinds(path)...)
 	}
 	for _, v := range missed {
 		b.cov.add(shown+" "+v.keyword, "", "no value breaks "+v.what+" alone")
@@ -151,5 +142,5 @@ func (b *opBuilder) anyOfNegatives(schema *openapi3.Schema) {
 	joined := strings.Join(fields, "-or-")
 	b.negative(&Case{ID: "body/" + joined + "/missing", constraint: "anyOf " + strings.Join(fields, " | "),
 		Description: "none of " + strings.Join(fields, ", ") + " sent; at least one is required"},
-		b.raw(b.op.Method, b.header, body), b.kindStatus(apispec.KindValidation))
+		b.raw(b.op.Method, b.header, body), apispec.KindValidation)
 }

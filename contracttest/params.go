@@ -119,7 +119,7 @@ func (b *opBuilder) queryNegatives() {
 			q.Del(p.Name)
 			b.negative(&Case{ID: id + "required", constraint: shown + " required",
 				Description: "the " + shown + " left out; it is required"},
-				b.rawAt(b.op.Method, b.pathWith(b.pathValues, q), b.header, b.baseCopy()), b.kindStatus(apispec.KindValidation))
+				b.rawAt(b.op.Method, b.pathWith(b.pathValues, q), b.header, b.baseCopy()), apispec.KindValidation)
 		}
 		current, _ := b.paramValue(p)
 		b.paramViolations(p.Schema.Value, current, id, shown, func(text string) string {
@@ -172,7 +172,7 @@ func (b *opBuilder) paramViolations(s *openapi3.Schema, current any, id, shown s
 		}
 		b.negative(&Case{ID: id + v.keyword, constraint: shown + " " + v.keyword,
 			Description: fmt.Sprintf("the %s breaks %s: sent %q", shown, v.what, text)},
-			req, b.kindStatus(apispec.KindValidation))
+			req, apispec.KindValidation)
 	}
 	for _, v := range missed {
 		b.cov.add(shown+" "+v.keyword, "", "no value breaks "+v.what+" alone")
@@ -215,7 +215,7 @@ func (b *opBuilder) headerNegatives() {
 			h.Del(name)
 			b.negative(&Case{ID: id + "required", constraint: name + " header required",
 				Description: "the " + name + " header left out; it is required"},
-				b.raw(b.op.Method, h, b.baseCopy()), b.kindStatus(apispec.KindValidation))
+				b.raw(b.op.Method, h, b.baseCopy()), apispec.KindValidation)
 		}
 		found, _ := b.g.violations(s, b.header.Get(name))
 		for _, v := range found {
@@ -227,7 +227,7 @@ func (b *opBuilder) headerNegatives() {
 			h.Set(name, str)
 			b.negative(&Case{ID: id + v.keyword, constraint: name + " header " + v.keyword,
 				Description: fmt.Sprintf("the %s header breaks %s: sent %q", name, v.what, str)},
-				b.raw(b.op.Method, h, b.baseCopy()), b.kindStatus(apispec.KindValidation))
+				b.raw(b.op.Method, h, b.baseCopy()), apispec.KindValidation)
 		}
 	})
 }

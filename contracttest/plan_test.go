@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/xml"
 	"net/http"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
@@ -148,23 +150,80 @@ func TestJUnitHasOneEntryPerCase(t *testing.T) {
 	assert.Contains(t, f.Text, "curl -sS -i -X POST 'http://x/users'")
 }
 
-func TestShapeMismatch(t *testing.T) {
-	tmpl := map[string]any{"statusCode": "${status}", "message": "${messages}", "error": "${reason}", "kind": "fixed"}
+func TestMatchTemplate(t *testing.T) {
+	tmpl := map[string]any{"statusCode": "${status}", "message": "${messages}", "error": "${reason}", "kind": "fixed",
+		"code": "${code}", "detail": "${name}: ${message}"}
+	vars := literalVars(apispec.KindShape{Vars: map[string]any{"code": 10101.0, "name": "USER_EMPLOYEE_ID_EXISTS"}}, nil, 400)
+	ok := func(edit func(m map[string]any)) any {
+		m := map[string]any{"statusCode": 400.0, "message": []any{"x"}, "error": "Bad Request", "kind": "fixed",
+			"code": 10101.0, "detail": "USER_EMPLOYEE_ID_EXISTS: employee id already been taken"}
+		if edit != nil {
+			edit(m)
+		}
+		return m
+	}
 	tests := []struct {
 		name string
 		body any
 		want []string
 	}{
-		{"match", map[string]any{"statusCode": 400.0, "message": []any{"x"}, "error": "Bad Request", "kind": "fixed"}, nil},
-		{"missing", map[string]any{"statusCode": 400.0, "message": []any{}, "kind": "fixed"}, []string{`field "error" is missing`}},
-		{"wrong status", map[string]any{"statusCode": 409.0, "message": []any{}, "error": "x", "kind": "fixed"}, []string{"statusCode must be the status 400, got 409"}},
-		{"not a list", map[string]any{"statusCode": 400.0, "message": "x", "error": "x", "kind": "fixed"}, []string{"message must be a list of messages"}},
-		{"literal", map[string]any{"statusCode": 400.0, "message": []any{}, "error": "x", "kind": "other"}, []string{`kind must be "fixed", got other`}},
+		{"match", ok(nil), nil},
+		{"missing", ok(func(m map[string]any) { delete(m, "error") }), []string{`field "error" is missing`}},
+		{"wrong status", ok(func(m map[string]any) { m["statusCode"] = 409.0 }), []string{"/statusCode must be 400 (${status}, documented for this failure), got 409"}},
+		{"wrong reason", ok(func(m map[string]any) { m["error"] = "Conflict" }), []string{`/error must be "Bad Request" (${reason}, documented for this failure), got "Conflict"`}},
+		{"wrong code", ok(func(m map[string]any) { m["code"] = 10001.0 }), []string{"/code must be 10101 (${code}, documented for this failure), got 10001"}},
+		{"wrong code inside a string", ok(func(m map[string]any) { m["detail"] = "INVALID_PARAMETER: bad" }),
+			[]string{`/detail must read "${name}: ${message}" with the documented values filled in, got "INVALID_PARAMETER: bad"`}},
+		{"not a list", ok(func(m map[string]any) { m["message"] = "x" }), []string{"/message must be a list of messages"}},
+		{"literal", ok(func(m map[string]any) { m["kind"] = "other" }), []string{`/kind must be "fixed", got "other"`}},
 		{"not an object", []any{}, []string{"the body must be an object"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, shapeMismatch(tmpl, tt.body, 400, ""))
+			var got []string
+			for _, v := range matchTemplate(tmpl, tt.body, vars, "") {
+				got = append(got, v.Message)
+			}
+			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// TestUnreachableAfterSkippedCase: a run whose first case is skipped (a harness error) and
+// whose server is not there stops with one error, never a panic or a failure per case.
+func TestUnreachableAfterSkippedCase(t *testing.T) {
+	cfg := Config{API: "pulse", BaseURL: "http://127.0.0.1:1/pulse", Seed: 1}
+	e, rep, err := start(context.Background(), cfg)
+	require.NoError(t, err)
+	e.plan.Cases[0].HarnessError = "made up for the test"
+	require.NoError(t, e.execute(context.Background(), cfg, rep))
+	require.Error(t, rep.Err)
+	assert.True(t, rep.Unreachable())
+	assert.True(t, rep.Failed())
+	require.Len(t, rep.Results, 1)
+	assert.Equal(t, Skip, rep.Results[0].Outcome)
+	var text bytes.Buffer
+	rep.WriteText(&text, true)
+	assert.Contains(t, text.String(), "ERROR: cannot reach http://127.0.0.1:1/pulse")
+	assert.NotContains(t, text.String(), "--- FAIL")
+}
+
+// TestCoverageCountsExecutedCases: a constraint counts as exercised only when its case ran
+// and was answered; cases left out by Run say so.
+func TestCoverageCountsExecutedCases(t *testing.T) {
+	srv := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":"Bad Request","status":400,"message":"x"}`))
+	})
+	rep, err := Execute(context.Background(), Config{API: "pulse", Handler: srv, Seed: 1, Run: regexp.MustCompile(`body/email/required$`)})
+	require.NoError(t, err)
+	require.Len(t, rep.Results, 1)
+	done, total := rep.Coverage[0].exercised()
+	assert.Equal(t, 1, done)
+	assert.Greater(t, total, 1)
+	var text bytes.Buffer
+	rep.WriteText(&text, false)
+	assert.Contains(t, text.String(), "constraints exercised: 1 of ")
+	assert.Contains(t, text.String(), "its case is not selected by --run")
 }

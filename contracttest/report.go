@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -34,10 +35,9 @@ func (r *Report) WriteText(w io.Writer, lines bool) {
 			writeLine(w, res)
 		}
 	}
-	for _, res := range r.Results {
-		if res.Outcome == Fail {
-			r.writeFailure(w, res)
-		}
+	r.writeFailures(w)
+	if r.Err != nil {
+		fmt.Fprintf(w, "\nERROR: %v\n", r.Err)
 	}
 	fmt.Fprintln(w)
 	r.writeSummary(w)
@@ -55,6 +55,32 @@ func verdict(r *Report) string {
 	return "PASS"
 }
 
+// writeFailures writes each failure in full once per root cause: a case that failed the
+// same checks as an earlier one is listed under it.
+func (r *Report) writeFailures(w io.Writer) {
+	first := map[string]*Result{}
+	var order []string
+	same := map[string][]string{}
+	for _, res := range r.Results {
+		if res.Outcome != Fail {
+			continue
+		}
+		key := strings.Join(res.Failures, "\n")
+		if _, ok := first[key]; !ok {
+			first[key] = res
+			order = append(order, key)
+			continue
+		}
+		same[key] = append(same[key], res.Case.ID)
+	}
+	for _, key := range order {
+		r.writeFailure(w, first[key])
+		if ids := same[key]; len(ids) > 0 {
+			fmt.Fprintf(w, "  the same check(s) failed in %d more case(s): %s\n", len(ids), strings.Join(ids, ", "))
+		}
+	}
+}
+
 func (r *Report) writeFailure(w io.Writer, res *Result) {
 	fmt.Fprintf(w, "\n--- FAIL: %s\n", res.Case.ID)
 	fmt.Fprintf(w, "  sent: %s\n", res.Case.Description)
@@ -69,6 +95,19 @@ func (r *Report) writeFailure(w io.Writer, res *Result) {
 		fmt.Fprintf(w, "  request:\n    %s\n", x.Request.curl(r.BaseURL))
 		fmt.Fprintf(w, "  response:\n%s", indent(responseText(x), "    "))
 	}
+	if res.Case.unique {
+		fmt.Fprintf(w, "  to rerun: the requests carry values a uniqueness rule covers, which the server now holds;\n"+
+			"  against usermock, reset it first: curl -X POST %s/__admin/reset (or rerun with another --seed)\n", root(r.BaseURL))
+	}
+}
+
+// root is the scheme and host of a URL: where usermock's own endpoints are.
+func root(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(base, "/")
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 func responseText(x *Exchange) string {
@@ -152,6 +191,7 @@ type jsonReport struct {
 	Started  time.Time            `json:"started"`
 	Seconds  float64              `json:"seconds"`
 	Passed   bool                 `json:"passed"`
+	Error    string               `json:"error,omitempty"` // why the run stopped early
 	Summary  Counts               `json:"summary"`
 	Cases    []jsonCase           `json:"cases"`
 	Coverage []*OperationCoverage `json:"coverage"`
@@ -182,6 +222,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	all, _ := r.Totals()
 	out := jsonReport{API: r.API, Spec: r.File, BaseURL: r.BaseURL, Seed: r.Seed, Started: r.Started.UTC(),
 		Seconds: r.Duration.Seconds(), Passed: !r.Failed(), Summary: all, Coverage: r.Coverage}
+	if r.Err != nil {
+		out.Error = r.Err.Error()
+	}
 	for _, res := range r.Results {
 		c := jsonCase{ID: res.Case.ID, Operation: res.Case.Operation, Kind: res.Case.Kind, Description: res.Case.Description,
 			Outcome: res.Outcome, Status: res.Status, Expect: res.Case.Expect, Failures: res.Failures, Harness: res.Case.HarnessError}
@@ -212,4 +255,19 @@ func (p *Plan) WriteList(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.ID, c.Kind, note)
 	}
 	tw.Flush()
+}
+
+// WriteAnnotations writes one GitHub Actions error annotation per failed case (and one for a
+// run that stopped early), so that failures show in the workflow's summary.
+func (r *Report) WriteAnnotations(w io.Writer) {
+	esc := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	title := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+	for _, res := range r.Results {
+		if res.Outcome == Fail {
+			fmt.Fprintf(w, "::error title=%s::%s\n", title.Replace(r.API+" "+res.Case.ID), esc.Replace(strings.Join(res.Failures, "\n")))
+		}
+	}
+	if r.Err != nil {
+		fmt.Fprintf(w, "::error title=%s::%s\n", title.Replace("usermock test "+r.API), esc.Replace(r.Err.Error()))
+	}
 }

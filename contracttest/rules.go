@@ -57,7 +57,8 @@ func (b *opBuilder) equalsCase(r *apispec.Rule) {
 
 // ruleCase adds a case whose body breaks rule r and nothing in the schema.
 func (b *opBuilder) ruleCase(r *apispec.Rule, body map[string]any, description string) {
-	c := &Case{ID: "rule/" + r.ID, Kind: Negative, constraint: "rule " + r.ID, Expect: b.ruleStatus(r), Description: description}
+	c := &Case{ID: "rule/" + r.ID, Kind: Negative, constraint: "rule " + r.ID, Expect: b.ruleStatus(r), Description: description,
+		kinds: []apispec.Kind{r.Error.Kind}, rule: r}
 	req := b.raw(b.op.Method, b.header, body)
 	c.Steps = []*Request{req}
 	if err := b.check.acceptsSchema(req); err != nil {
@@ -108,6 +109,7 @@ func (b *opBuilder) uniqueCases(r *apispec.Rule) {
 			names = append(names, strings.Join(f.Keys, "."))
 		}
 		c := &Case{ID: "rule/" + r.ID + "/" + vr.suffix, Kind: Stateful, constraint: "rule " + r.ID, Expect: b.ruleStatus(r),
+			kinds: []apispec.Kind{r.Error.Kind}, rule: r,
 			Description: fmt.Sprintf("a user created, then another with %s %s (rule %s)", vr.how, strings.Join(names, ", "), r.ID)}
 		c.Steps = []*Request{b.raw(b.op.Method, b.header, first), b.raw(b.op.Method, b.header, second)}
 		for _, step := range c.Steps {
@@ -186,12 +188,17 @@ func (b *opBuilder) fresh(s *openapi3.Schema, old any) any {
 // secrets are the string values sent in fields the request schema marks writeOnly: a
 // response must never contain them.
 func (b *opBuilder) secrets(body any) []secret {
+	return secretsOf(b.op, body)
+}
+
+// secretsOf is secrets for any operation and decoded body.
+func secretsOf(op *apispec.Operation, body any) []secret {
 	m, ok := body.(map[string]any)
 	if !ok {
 		return nil
 	}
 	var out []secret
-	schema := b.op.RequestSchema()
+	schema := op.RequestSchema()
 	var walk func(s *openapi3.Schema, m map[string]any, prefix string)
 	walk = func(s *openapi3.Schema, m map[string]any, prefix string) {
 		for _, k := range sortedKeys(m) {
@@ -217,7 +224,7 @@ func (b *opBuilder) secrets(body any) []secret {
 // syntax, Accept.
 func (b *opBuilder) protocolCases() {
 	if m := unusedMethod(b.op.PathItem); m != "" {
-		c := &Case{ID: "method/" + m, Kind: Negative, constraint: "method", Expect: b.kindStatus(apispec.KindMethodNotAllowed),
+		c := &Case{ID: "method/" + m, Kind: Negative, constraint: "method", Expect: b.kindStatus(apispec.KindMethodNotAllowed), kinds: []apispec.Kind{apispec.KindMethodNotAllowed},
 			Description: m + " sent to a path that documents only " + strings.Join(documentedMethods(b.op.PathItem), ", ")}
 		c.Steps = []*Request{b.raw(m, b.header, nil)}
 		b.add(c)
@@ -225,12 +232,13 @@ func (b *opBuilder) protocolCases() {
 	}
 	if unknown := b.unknownPath(); b.op.Documents(http.StatusNotFound) && unknown != "" {
 		req := b.rawAt(b.op.Method, unknown, b.header, nil)
-		c := &Case{ID: "path/unknown", Kind: Negative, constraint: "unknown path", Expect: b.kindStatus(apispec.KindNotFound),
+		c := &Case{ID: "path/unknown", Kind: Negative, constraint: "unknown path", Expect: b.kindStatus(apispec.KindNotFound), kinds: []apispec.Kind{apispec.KindNotFound},
 			Description: b.op.Method + " " + req.Path + ", a path the API does not document"}
 		c.Steps = []*Request{req}
 		b.add(c)
 		b.cov.add(c.constraint, c.ID, "")
 	}
+	b.tooLargeCase()
 	if b.base == nil {
 		return
 	}
@@ -238,19 +246,19 @@ func (b *opBuilder) protocolCases() {
 	h.Set("Content-Type", "text/plain")
 	b.negative(&Case{ID: "content-type/text-plain", constraint: "content type",
 		Description: "a valid JSON body sent as text/plain"},
-		b.raw(b.op.Method, h, b.baseCopy()), b.kindStatus(apispec.KindUnsupportedMediaType))
+		b.raw(b.op.Method, h, b.baseCopy()), apispec.KindUnsupportedMediaType)
 
 	if !isForm(mediaType(b.contentType)) { // a cut-off form is still a form
 		req := b.raw(b.op.Method, b.header, nil)
 		req.Body = []byte(`{"` + firstKey(b.base) + `": `)
 		b.negative(&Case{ID: "body/malformed-json", constraint: "JSON syntax",
-			Description: "a body cut off in the middle of the JSON"}, req, b.kindStatus(apispec.KindMalformed))
+			Description: "a body cut off in the middle of the JSON"}, req, apispec.KindMalformed)
 	}
 
 	if len(b.op.Accept) > 0 {
 		h := b.header.Clone()
 		h.Set("Accept", "text/html")
-		c := &Case{ID: "accept/text-html", Kind: Negative, constraint: "Accept", Expect: b.kindStatus(apispec.KindNotAcceptable),
+		c := &Case{ID: "accept/text-html", Kind: Negative, constraint: "Accept", Expect: b.kindStatus(apispec.KindNotAcceptable), kinds: []apispec.Kind{apispec.KindNotAcceptable},
 			Description: "Accept: text/html; the operation answers only " + strings.Join(b.op.Accept, ", ")}
 		c.Steps = []*Request{b.raw(b.op.Method, h, b.baseCopy())}
 		if err := b.check.accepts(c.Steps[0]); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -43,7 +44,17 @@ type Config struct {
 	Run *regexp.Regexp
 	// Progress, when set, receives one line per case as it completes.
 	Progress io.Writer
+	// Wait, when set, is how long to wait for the server to answer at all (any HTTP answer to
+	// GET BaseURL) before the first case: for a server that is still starting.
+	Wait time.Duration
+	// MaxBody is the size in bytes of the body the too-large case sends: just over the
+	// server's limit. 0 means DefaultMaxBody; a negative value sends no such case (for a
+	// server whose limit is not known).
+	MaxBody int64
 }
+
+// DefaultMaxBody is one byte over usermock serve's default --max-body (1 MiB).
+const DefaultMaxBody = 1<<20 + 1
 
 // ErrConfig marks errors in the configuration or the specs, as opposed to contract failures.
 var ErrConfig = errors.New("contracttest: configuration")
@@ -81,12 +92,22 @@ func NewPlan(ctx context.Context, cfg Config) (*Plan, error) {
 	for _, op := range api.Ops {
 		b := newOpBuilder(api, op, g, cfg.Header)
 		b.bodyCreds = cfg.BodyCredentials
+		b.maxBody = cfg.MaxBody
+		if b.maxBody == 0 {
+			b.maxBody = DefaultMaxBody
+		}
+		kept := map[string]bool{}
 		for _, c := range b.build() {
 			if cfg.Run == nil || cfg.Run.MatchString(c.ID) {
 				p.Cases = append(p.Cases, c)
+				kept[c.ID] = true
 			}
 		}
+		b.cov.notSelected(kept, "its case is not selected by --run")
 		p.Coverage = append(p.Coverage, b.cov)
+	}
+	if cfg.Run != nil && len(p.Cases) == 0 {
+		return nil, fmt.Errorf("%w: --run %q matches no case of %s (--list shows them)", ErrConfig, cfg.Run, api.ID)
 	}
 	return p, nil
 }
@@ -136,10 +157,20 @@ type Report struct {
 	Duration time.Duration
 	Results  []*Result
 	Coverage []*OperationCoverage
+	// Err is why the run stopped before its end: the server could not be reached (at the
+	// start, after Config.Wait, or because it stopped answering). The results hold the cases
+	// run before.
+	Err error
 }
 
-// Failed reports whether any case failed.
+// ErrUnreachable marks a Report.Err: the server did not answer at all.
+var ErrUnreachable = errors.New("server unreachable")
+
+// Failed reports whether any case failed or the run could not finish.
 func (r *Report) Failed() bool {
+	if r.Err != nil {
+		return true
+	}
 	for _, res := range r.Results {
 		if res.Outcome == Fail {
 			return true
@@ -148,38 +179,97 @@ func (r *Report) Failed() bool {
 	return false
 }
 
-// Unreachable reports whether no request reached the server at all.
+// Unreachable reports whether the run stopped because the server could not be reached.
 func (r *Report) Unreachable() bool {
-	sent := 0
-	for _, res := range r.Results {
-		for _, x := range res.Exchanges {
-			if x.Err == nil {
-				return false
-			}
-			sent++
-		}
-	}
-	return sent > 0
+	return errors.Is(r.Err, ErrUnreachable)
 }
 
-// Execute builds the plan and runs every case against the server, in order.
+// Execute builds the plan and runs every case against the server, in order. A server that
+// cannot be reached stops the run with one error in Report.Err, not a failure per case.
 func Execute(ctx context.Context, cfg Config) (*Report, error) {
 	e, rep, err := start(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	return rep, e.execute(ctx, cfg, rep)
+}
+
+func (e *engine) execute(ctx context.Context, cfg Config, rep *Report) error {
+	defer func() { rep.Duration = time.Since(rep.Started) }()
+	if cfg.Wait > 0 {
+		if err := e.waitReady(ctx, cfg.Wait); err != nil {
+			rep.Err = err
+			return ctx.Err()
+		}
+	}
+	answered := false
 	for _, c := range e.plan.Cases {
 		if err := ctx.Err(); err != nil {
-			return rep, err
+			return err
 		}
 		res := e.run(ctx, c)
+		if cause := noAnswer(res); cause != nil && (!answered || refused(cause)) {
+			what := "cannot reach %s: %w (%v)"
+			if answered {
+				what = "%s stopped answering: %w (%v)"
+			}
+			rep.Err = fmt.Errorf(what+"; %d case(s) not run", e.baseURL, ErrUnreachable, cause, len(e.plan.Cases)-len(rep.Results))
+			return nil
+		}
+		answered = answered || len(res.Exchanges) > 0
 		rep.Results = append(rep.Results, res)
 		if cfg.Progress != nil {
 			writeLine(cfg.Progress, res)
 		}
 	}
-	rep.Duration = time.Since(rep.Started)
-	return rep, nil
+	return nil
+}
+
+// noAnswer returns why a case that sent requests got no answer to any of them, or nil.
+func noAnswer(res *Result) error {
+	var cause error
+	for _, x := range res.Exchanges {
+		if x.Err == nil {
+			return nil
+		}
+		cause = x.Err
+	}
+	return cause
+}
+
+// refused reports whether a request failed because nothing listens (a refused connection, an
+// unknown host), rather than because one answer was slow.
+func refused(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.As(err, &op) && op.Op == "dial" && !op.Timeout()
+}
+
+// waitReady polls GET of the base URL until the server answers anything, or d has passed.
+func (e *engine) waitReady(ctx context.Context, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		attempt, cancel := context.WithDeadline(ctx, minTime(deadline, time.Now().Add(2*time.Second)))
+		x := e.send(attempt, &Request{Method: http.MethodGet, Path: "", Header: http.Header{}})
+		cancel()
+		if x.Err == nil {
+			return nil
+		}
+		if ctx.Err() != nil || !time.Now().Add(250*time.Millisecond).Before(deadline) {
+			return fmt.Errorf("%s did not answer within %s: %w (%v)", e.baseURL, d, ErrUnreachable, x.Err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // start builds the plan and the engine that runs it, and the report it fills.
@@ -200,12 +290,13 @@ type engine struct {
 	plan    *Plan
 	client  *http.Client
 	baseURL string
-	checks  map[string]*responseChecker
+	judge   *Judge
+	ops     map[string]*apispec.Operation
 	cov     map[string]*OperationCoverage
 }
 
 func newEngine(cfg Config, plan *Plan) (*engine, error) {
-	e := &engine{plan: plan, client: cfg.Client, baseURL: strings.TrimRight(cfg.BaseURL, "/"), checks: map[string]*responseChecker{}, cov: map[string]*OperationCoverage{}}
+	e := &engine{plan: plan, client: cfg.Client, baseURL: strings.TrimRight(cfg.BaseURL, "/"), judge: NewJudge(plan.api), ops: map[string]*apispec.Operation{}, cov: map[string]*OperationCoverage{}}
 	switch {
 	case cfg.Handler != nil:
 		e.client = &http.Client{Transport: handlerTransport{cfg.Handler}}
@@ -221,7 +312,7 @@ func newEngine(cfg Config, plan *Plan) (*engine, error) {
 		e.client = &http.Client{Timeout: 10 * time.Second}
 	}
 	for _, op := range plan.api.Ops {
-		e.checks[op.ID] = newResponseChecker(plan.api, op)
+		e.ops[op.ID] = op
 	}
 	for _, c := range plan.Coverage {
 		e.cov[c.Operation] = c
@@ -250,15 +341,14 @@ func (e *engine) run(ctx context.Context, c *Case) *Result {
 		x := e.send(ctx, req)
 		res.Exchanges = append(res.Exchanges, x)
 		res.Status = x.Status
-		var failures []string
+		want := &Expectation{}
 		switch {
 		case last && c.Kind != Positive:
-			failures = e.checks[op].checkRefusal(x, c.Expect)
+			want = &Expectation{Refused: true, Statuses: c.Expect, Kinds: c.kinds, Rule: c.rule, Field: c.field}
 		case step.Refused:
-			failures = e.checks[op].checkRefusal(x, step.Expect)
-		default:
-			failures = e.checks[op].checkSuccess(x)
+			want = &Expectation{Refused: true, Statuses: step.Expect, Kinds: step.kinds}
 		}
+		failures := messages(e.judge.Check(e.ops[op], x, want))
 		if x.Err == nil {
 			e.cov[op].saw(x.Status)
 		}
@@ -269,11 +359,22 @@ func (e *engine) run(ctx context.Context, c *Case) *Result {
 		res.Failures = append(res.Failures, failures...)
 	}
 	res.Duration = time.Since(start)
+	if n := len(res.Exchanges); n == len(c.Steps) && res.Exchanges[n-1].Err == nil {
+		e.cov[c.Operation].ran(c.ID) // the step that exercises the constraint was answered
+	}
 	res.Outcome = Pass
 	if len(res.Failures) > 0 {
 		res.Outcome = Fail
 	}
 	return res
+}
+
+func messages(vs []Violation) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.Message
+	}
+	return out
 }
 
 // stepFailed words the failures of a step before the last: the case stops there.

@@ -101,6 +101,7 @@ func TestSpecWithoutRulesOrRequestBody(t *testing.T) {
 	srv := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if r.Header.Get("X-Key") == "" {
+			w.Header().Set("WWW-Authenticate", `ApiKey in="header", name="X-Key"`)
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"error":"no key"}`))
 			return

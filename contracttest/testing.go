@@ -2,6 +2,7 @@ package contracttest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +19,16 @@ func Run(t *testing.T, cfg Config) *Report {
 		t.Fatalf("contracttest: %v", err)
 	}
 	defer func() { rep.Duration = time.Since(rep.Started) }()
+	answered := false
 	for _, c := range e.plan.Cases {
+		var unreachable error
 		t.Run(c.ID, func(t *testing.T) {
 			res := e.run(ctx, c)
+			if cause := noAnswer(res); cause != nil && !answered {
+				unreachable = cause
+				t.SkipNow()
+			}
+			answered = answered || len(res.Exchanges) > 0
 			rep.Results = append(rep.Results, res)
 			switch res.Outcome {
 			case Skip:
@@ -31,6 +39,10 @@ func Run(t *testing.T, cfg Config) *Report {
 				t.Error(b.String())
 			}
 		})
+		if unreachable != nil {
+			rep.Err = fmt.Errorf("cannot reach %s: %w (%v)", e.baseURL, ErrUnreachable, unreachable)
+			t.Fatalf("contracttest: %v", rep.Err)
+		}
 	}
 	return rep
 }

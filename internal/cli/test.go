@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,9 +60,13 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		run      = fset.String("run", "", "run only the cases whose id matches this regular expression")
 		list     = fset.Bool("list", false, "list the cases and exit without sending anything")
 		timeout  = fset.Duration("timeout", 10*time.Second, "timeout of each request")
+		wait     = fset.Duration("wait", 0, "wait up to this long for the server to answer (GET of --base-url) before the first case, e.g. 30s for a server still starting")
+		maxBody  = byteSize(contracttest.DefaultMaxBody)
+		format   = fset.String("format", "text", "report on stdout: text, or github (text plus ::error annotations for GitHub Actions)")
 		headers  = headerFlags{}
 		seedUsed = false
 	)
+	fset.Var(&maxBody, "max-body", "size of the body the too-large case sends, just over the server's limit: bytes, or with KiB/MiB, e.g. 1MiB+1 (the default, one over serve's default --max-body); 0 sends no such case")
 	fset.Var(headers, "header", "'Name: value' sent with every request, e.g. real credentials (repeatable)")
 	creds := credentialFlags{}
 	fset.Var(creds, "credential", "field=value for an API that takes credentials in the JSON body, e.g. deviceID=… and token=… for superfy (repeatable)")
@@ -84,8 +89,14 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if !seedUsed {
 		*seed = time.Now().UnixNano() % 1_000_000_000
 	}
+	if *format != "text" && *format != "github" {
+		return usageError("--format %q: want text or github", *format)
+	}
 	cfg := contracttest.Config{API: *apiID, BaseURL: *baseURL, Seed: *seed, Header: http.Header(headers), BodyCredentials: creds,
-		Client: &http.Client{Timeout: *timeout}, Progress: stdout}
+		Client: &http.Client{Timeout: *timeout}, Progress: stdout, Wait: *wait, MaxBody: int64(maxBody)}
+	if maxBody == 0 {
+		cfg.MaxBody = -1
+	}
 	if *specDir != "" {
 		cfg.Specs = os.DirFS(*specDir)
 	}
@@ -118,22 +129,66 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
-	if rep.Unreachable() {
-		x := rep.Results[0].Exchanges[0]
-		return &ExitError{Code: 2, Err: fmt.Errorf("cannot reach %s: %v", *baseURL, x.Err)}
-	}
-	rep.WriteText(stdout, false)
 	if err := writeReport(*junit, rep.WriteJUnit); err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
 	if err := writeReport(*jsonOut, rep.WriteJSON); err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
+	if rep.Err != nil && len(rep.Results) == 0 { // nothing ran: one error, not a report
+		if *format == "github" {
+			fmt.Fprintf(stdout, "::error title=usermock test %s::%s\n", *apiID, annotation(rep.Err.Error()))
+		}
+		return &ExitError{Code: 2, Err: rep.Err}
+	}
+	rep.WriteText(stdout, false)
+	if *format == "github" {
+		rep.WriteAnnotations(stdout)
+	}
+	if rep.Err != nil {
+		return &ExitError{Code: 2, Err: rep.Err}
+	}
 	if rep.Failed() {
 		all, _ := rep.Totals()
 		return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d contract cases failed", all.Failed, all.Total)}
 	}
 	return nil
+}
+
+// byteSize is a flag of bytes: "1048577", "64KiB", "1MiB+1".
+type byteSize int64
+
+func (b *byteSize) String() string { return fmt.Sprint(int64(*b)) }
+
+func (b *byteSize) Set(s string) error {
+	base, plus, _ := strings.Cut(strings.TrimSpace(s), "+")
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(base, u.suffix) {
+			base, mult = strings.TrimSuffix(base, u.suffix), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(base), 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q: want bytes, e.g. 1048577, 64KiB or 1MiB+1", s)
+	}
+	extra := int64(0)
+	if plus != "" {
+		if extra, err = strconv.ParseInt(strings.TrimSpace(plus), 10, 64); err != nil || extra < 0 {
+			return fmt.Errorf("%q: want bytes, e.g. 1MiB+1", s)
+		}
+	}
+	*b = byteSize(n*mult + extra)
+	return nil
+}
+
+// annotation escapes a message for a GitHub Actions workflow command.
+func annotation(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
 }
 
 func writeReport(path string, write func(io.Writer) error) error {
