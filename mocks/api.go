@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/usermock/usermock/contracttest"
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/fixture"
 	"github.com/usermock/usermock/internal/store"
@@ -25,6 +26,7 @@ type apiState struct {
 	// unique keys of the records it accepted.
 	upstream *upstream
 	learned  *store.Memory
+	judge    *contracttest.Judge
 }
 
 func newAPIState(s *Server, api *apispec.API, set *fixture.Set) (*apiState, error) {

@@ -1,66 +1,37 @@
 package mocks
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
-	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/gorilla/mux"
 
+	"github.com/usermock/usermock/contracttest"
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/jsonvalue"
 	"github.com/usermock/usermock/internal/store"
 )
 
-// judgeUpstream checks the vendor's answer against the spec: the status is documented, the
-// content type is documented for it, the body matches its schema; and, for creates, that the
-// vendor refuses a duplicate of a record it accepted before (unique rules learned from its
-// own answers, no local store).
+// judgeUpstream judges the vendor's answer with the contract tests' own judge (one judge for
+// usermock test and the proxy): documented status and content type, the schema, Allow and
+// WWW-Authenticate, secrets, echo, and for a refusal the API's documented error of that
+// failure. The request side is the mock's own validation (inspect), so only the judge's
+// response side is kept. Then the duplicate check: unique rules learned from the vendor's own
+// answers, no local store.
 func (o *opState) judgeUpstream(r *http.Request, raw []byte, status int, header http.Header, body []byte) []Violation {
 	var out []Violation
-	add := func(field, format string, args ...any) {
-		out = append(out, Violation{Side: "response", Field: field, Message: fmt.Sprintf(format, args...)})
+	x := &contracttest.Exchange{
+		Request: &contracttest.Request{Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header.Clone(), Body: raw},
+		Status:  status, Header: header, Body: body,
 	}
-	if !o.op.Documents(status) {
-		add("status", "%d is not documented for %s %s (documented: %s)", status, o.op.Method, o.op.Path, joinInts(o.op.Statuses))
-	} else if types := o.op.ResponseTypes[status]; len(types) > 0 && len(body) > 0 {
-		mt, _, _ := mime.ParseMediaType(header.Get("Content-Type"))
-		if !typeDocumented(mt, types) {
-			add("Content-Type", "%q is not documented for %d (documented: %s)", header.Get("Content-Type"), status, strings.Join(types, ", "))
-		} else if err := o.validateUpstreamBody(r, status, header, body); err != nil {
-			for _, p := range schemaProblems(err, "") {
-				add(strings.TrimSpace("body "+p.Field), "%s", p.Reason)
-			}
+	for _, v := range o.api.judge.Check(o.op, x, nil) {
+		if v.Side == contracttest.SideResponse {
+			out = append(out, Violation{Side: v.Side, Field: v.Field, Message: v.Message})
 		}
 	}
-	out = append(out, o.learnUnique(r, raw, status)...)
-	return out
-}
-
-func typeDocumented(mt string, types []string) bool {
-	for _, t := range types {
-		if strings.EqualFold(t, mt) || t == "*/*" || strings.HasSuffix(t, "/*") && strings.HasPrefix(mt, strings.TrimSuffix(t, "*")) {
-			return true
-		}
-	}
-	return false
-}
-
-func (o *opState) validateUpstreamBody(r *http.Request, status int, header http.Header, body []byte) error {
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, Route: o.op.Route},
-		Status:                 status, Header: header, Body: io.NopCloser(bytes.NewReader(body)),
-		Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true,
-			SchemaValidationOptions: o.api.api.Doc.GetSchemaValidationOptions()},
-	}
-	return openapi3filter.ValidateResponse(context.Background(), in)
+	return append(out, o.learnUnique(r, raw, status)...)
 }
 
 // learnUnique keeps, per API, the unique keys of the records the vendor accepted; a later

@@ -85,6 +85,7 @@ func TestProxyJudgesTheVendor(t *testing.T) {
 		"NOSERIAL":    {200, "application/json", `{"status":"success","message":"Success","data":{}}`},
 		"WRONGTYPE":   {200, "text/plain", `ok`},
 		"DUP":         {200, "application/json", `{"status":"success","message":"Success","data":{"serial":"ABC"}}`},
+		"WRONGCODE":   {409, "application/json", `{"errorCode":10001,"message":"INVALID_PARAMETER","detail":"taken"}`},
 	}
 	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -109,7 +110,7 @@ func TestProxyJudgesTheVendor(t *testing.T) {
 	assert.Equal(t, 201, got.status, "the vendor's status, unchanged")
 	assert.Equal(t, `{"status":"success","message":"Success","data":{"serial":"ABC"}}`, string(got.body), "the vendor's bytes, unchanged")
 	assert.Equal(t, "yes", got.header.Get("X-Vendor"))
-	assert.Contains(t, got.header.Get(ViolationsHeader), "response: status: 201 is not documented")
+	assert.Contains(t, got.header.Get(ViolationsHeader), "response: status: status 201 is not documented")
 	mu.Lock()
 	assert.Equal(t, "/base/ruangkerja/users", seen.URL.Path, "the mount is dropped, the documented path appended to the base")
 	assert.Equal(t, "trace=1", seen.URL.RawQuery)
@@ -117,8 +118,9 @@ func TestProxyJudgesTheVendor(t *testing.T) {
 	assert.Contains(t, string(seenBody), "WRONGSTATUS")
 	mu.Unlock()
 
-	assert.Contains(t, send("NOSERIAL").header.Get(ViolationsHeader), `response: body data.serial: is required`)
-	assert.Contains(t, send("WRONGTYPE").header.Get(ViolationsHeader), `response: Content-Type: "text/plain" is not documented`)
+	assert.Contains(t, send("NOSERIAL").header.Get(ViolationsHeader), `property "serial" is missing`)
+	assert.Contains(t, send("WRONGTYPE").header.Get(ViolationsHeader), `Content-Type "text/plain" is not documented for status 200`)
+	assert.NotEmpty(t, send("WRONGCODE").header.Get(ViolationsHeader), "a 409 that is not the documented duplicate error")
 	assert.Empty(t, send("DUP").header.Get(ViolationsHeader))
 	assert.Contains(t, send("DUP").header.Get(ViolationsHeader), "the upstream accepted a duplicate (rule employee_id_unique", "unique rules learned from the vendor's own answers")
 

@@ -14,6 +14,7 @@ import (
 	"github.com/brianvoe/gofakeit/v6"
 	"github.com/gorilla/mux"
 
+	"github.com/usermock/usermock/contracttest"
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/fixture"
 	"github.com/usermock/usermock/internal/store"
@@ -162,7 +163,7 @@ func New(cfg Config) (*Server, error) {
 			if err != nil {
 				return nil, fmt.Errorf("--proxy %s: %w", api.ID, err)
 			}
-			a.upstream, a.learned = up, store.NewMemory()
+			a.upstream, a.learned, a.judge = up, store.NewMemory(), contracttest.NewJudge(api)
 		}
 		s.apis[api.ID] = a
 		s.order = append(s.order, api.ID)
