@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -49,7 +50,10 @@ type Config struct {
 	ProxyTransport http.RoundTripper
 	// RecordDir, in proxy mode, keeps each distinct answer of the vendor as a named example
 	// in RecordDir/<api-id>.recorded.yaml.
-	RecordDir  string
+	RecordDir string
+	// Specs holds the <api-id>.yaml files the APIs were loaded from: the console's contract
+	// cases are built from them. nil means the specs shipped with usermock.
+	Specs      fs.FS
 	AdminToken string
 	// AdminHosts are Host header values, besides loopback names, the admin API answers: the
 	// address the server listens on when it is not loopback.
@@ -91,6 +95,8 @@ type Server struct {
 	maxDelay    time.Duration
 	proxyErrors bool
 	recorder    *recorder
+	specs       fs.FS // for the console's contract cases
+	seed        int64
 	stopping    chan struct{} // closed by Stop: injected delays end
 	stopOnce    sync.Once
 }
@@ -192,6 +198,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.corsHeaders = corsHeaders(cfg.APIs)
 	s.adminHosts = cfg.AdminHosts
+	s.specs, s.seed = cfg.Specs, cfg.Seed
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Only the operational endpoints get here (each API has its own router).
