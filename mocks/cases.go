@@ -11,6 +11,7 @@ import (
 
 	"github.com/usermock/usermock/contracttest"
 	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/fixture"
 	"github.com/usermock/usermock/specs"
 )
 
@@ -23,6 +24,18 @@ type casesInfo struct {
 	Mount      string          `json:"mount"`
 	Seed       int64           `json:"seed"`
 	Operations []caseOperation `json:"operations"`
+	// Credentials are the fixture credentials, each with what it provokes.
+	Credentials []caseCredential `json:"credentials"`
+}
+
+type caseCredential struct {
+	Scheme      string `json:"scheme"`
+	In          string `json:"in,omitempty"`     // header, query, cookie; "" for body credentials
+	Header      string `json:"header,omitempty"` // where the value goes
+	Prefix      string `json:"prefix,omitempty"` // "Bearer": the value is sent as "Bearer <value>"
+	Value       any    `json:"value"`
+	Description string `json:"description,omitempty"`
+	Reject      string `json:"reject,omitempty"` // why the mock refuses it; "" when accepted
 }
 
 type caseOperation struct {
@@ -106,6 +119,7 @@ func (s *Server) adminCases(w http.ResponseWriter, r *http.Request) {
 	if s.root {
 		out.Mount = ""
 	}
+	out.Credentials = s.credentials(a)
 	byOp := map[string]int{}
 	for _, o := range a.ops {
 		op := o.op
@@ -142,6 +156,29 @@ func (s *Server) adminCases(w http.ResponseWriter, r *http.Request) {
 		out.Operations[i].Cases = append(out.Operations[i].Cases, ci)
 	}
 	writePlainJSON(w, http.StatusOK, out)
+}
+
+// credentials lists the API's fixture credentials with where each one is sent.
+func (s *Server) credentials(a *apiState) []caseCredential {
+	out := []caseCredential{}
+	set := s.fixtures[a.api.ID]
+	if set == nil {
+		return out
+	}
+	for _, c := range set.Credentials {
+		cc := caseCredential{Scheme: c.Scheme, Value: fixture.JSON(c.Value), Description: c.Description, Reject: c.Reject}
+	find:
+		for _, o := range a.ops {
+			for _, sc := range o.op.Schemes {
+				if sc.Name == c.Scheme {
+					cc.In, cc.Header, cc.Prefix = sc.In, sc.Header, sc.Prefix
+					break find
+				}
+			}
+		}
+		out = append(out, cc)
+	}
+	return out
 }
 
 // requestExamples lists the named request examples of the operation's request body.

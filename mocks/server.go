@@ -155,6 +155,7 @@ func New(cfg Config) (*Server, error) {
 	r.SkipClean(true)
 	r.HandleFunc("/__health", s.health).Methods(http.MethodGet, http.MethodHead)
 	s.mountAdmin(r.PathPrefix("/__admin").Subrouter())
+	s.mountConsole(r) // before the mounts: with --api ID, the API takes every other path
 	for _, api := range cfg.APIs {
 		if cfg.Root != "" && api.ID != cfg.Root {
 			continue
@@ -366,7 +367,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) withCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin == "" || isAdminPath(r.URL.Path) {
+		if origin == "" || isAdminPath(r.URL.Path) || s.isConsole(r.URL.Path) {
 			// The admin API never grants other origins anything: no CORS headers, and its
 			// guard refuses cross-origin requests and preflights before they act.
 			next.ServeHTTP(w, r)
@@ -396,6 +397,9 @@ func (s *Server) withCORS(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// isConsole reports whether the path is the console's: /__ui/, and / unless an API is mounted there.
+func (s *Server) isConsole(p string) bool { return isConsolePath(p) || (p == "/" && !s.root) }
 
 // isLoopback reports whether the request comes from this machine.
 func isLoopback(r *http.Request) bool {
