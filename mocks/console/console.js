@@ -76,7 +76,9 @@ let caseSeq = 0;
 async function loadCatalogue() {
   const box = $("operations");
   box.replaceChildren(el("p", { text: "Loading cases…" }));
-  const cat = await admin("/apis/" + encodeURIComponent(state.api) + "/cases");
+  const id = state.api;
+  const cat = await admin("/apis/" + encodeURIComponent(id) + "/cases");
+  if (state.api !== id) return; // another API was chosen meanwhile
   state.catalogue = cat;
   box.replaceChildren();
   for (const op of cat.operations) box.append(renderOperation(op));
@@ -327,7 +329,9 @@ function mergeBody(fields) {
 async function loadRecords() {
   const ul = $("records");
   try {
-    const data = await admin(`/apis/${encodeURIComponent(state.api)}/records?limit=100`);
+    const id = state.api;
+    const data = await admin(`/apis/${encodeURIComponent(id)}/records?limit=100`);
+    if (state.api !== id) return;
     ul.replaceChildren();
     $("records-total").textContent = `${data.total} record(s) stored in ${state.api}`;
     data.records.forEach((r, i) => {
