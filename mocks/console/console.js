@@ -217,6 +217,8 @@ function showResults(c, results) {
     }
   }
   results.forEach((r, i) => out.append(renderExchange(r, i + 1, results.length)));
+  $("result-h").focus(); // keyboard and screen-reader users land on what they just sent
+  $("result").scrollIntoView({ block: "start" });
   if (c && c.kind !== "positive" && (c.constraint || c.source)) {
     const why = el("section", { "aria-label": "Why it is refused" },
       el("h3", { text: "Why it is refused" }),
