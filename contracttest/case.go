@@ -154,3 +154,7 @@ func (r *Request) curl(baseURL string) string {
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// Constraint names the spec constraint the case exercises ("employeeID pattern", "rule
+// employee_id_unique"), as the coverage report does; "" when it exercises none in particular.
+func (c *Case) Constraint() string { return c.constraint }

@@ -25,6 +25,7 @@ func (s *Server) mountAdmin(r *mux.Router) {
 	r.HandleFunc("/apis", s.adminAPIs).Methods(http.MethodGet)
 	r.HandleFunc("/apis/{id}/records", s.adminRecords).Methods(http.MethodGet)
 	r.HandleFunc("/apis/{id}/records", s.adminSeedRecord).Methods(http.MethodPost)
+	r.HandleFunc("/apis/{id}/cases", s.adminCases).Methods(http.MethodGet)
 	r.HandleFunc("/apis/{id}/faults", s.adminFaults).Methods(http.MethodGet, http.MethodPut, http.MethodDelete)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writePlainJSON(w, http.StatusNotFound, adminError("no admin endpoint %s %s; see README", r.Method, r.URL.Path))

@@ -47,5 +47,8 @@ func NewFromFS(ctx context.Context, specFS, fixtureFS fs.FS, cfg Config) (*Serve
 		}
 	}
 	cfg.APIs, cfg.Fixtures = apis, sets
+	if cfg.Specs == nil {
+		cfg.Specs = specFS
+	}
 	return New(cfg)
 }

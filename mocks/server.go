@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -50,7 +51,10 @@ type Config struct {
 	ProxyTransport http.RoundTripper
 	// RecordDir, in proxy mode, keeps each distinct answer of the vendor as a named example
 	// in RecordDir/<api-id>.recorded.yaml.
-	RecordDir  string
+	RecordDir string
+	// Specs holds the <api-id>.yaml files the APIs were loaded from: the console's contract
+	// cases are built from them. nil means the specs shipped with usermock.
+	Specs      fs.FS
 	AdminToken string
 	// AdminHosts are Host header values, besides loopback names, the admin API answers: the
 	// address the server listens on when it is not loopback.
@@ -92,6 +96,8 @@ type Server struct {
 	maxDelay    time.Duration
 	proxyErrors bool
 	recorder    *recorder
+	specs       fs.FS // for the console's contract cases
+	seed        int64
 	stopping    chan struct{} // closed by Stop: injected delays end
 	stopOnce    sync.Once
 }
@@ -150,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 	r.SkipClean(true)
 	r.HandleFunc("/__health", s.health).Methods(http.MethodGet, http.MethodHead)
 	s.mountAdmin(r.PathPrefix("/__admin").Subrouter())
+	s.mountConsole(r) // before the mounts: with --api ID, the API takes every other path
 	for _, api := range cfg.APIs {
 		if cfg.Root != "" && api.ID != cfg.Root {
 			continue
@@ -193,6 +200,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.corsHeaders = corsHeaders(cfg.APIs)
 	s.adminHosts = cfg.AdminHosts
+	s.specs, s.seed = cfg.Specs, cfg.Seed
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Only the operational endpoints get here (each API has its own router).
@@ -360,7 +368,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) withCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin == "" || isAdminPath(r.URL.Path) {
+		if origin == "" || isAdminPath(r.URL.Path) || s.isConsole(r.URL.Path) {
 			// The admin API never grants other origins anything: no CORS headers, and its
 			// guard refuses cross-origin requests and preflights before they act.
 			next.ServeHTTP(w, r)
@@ -390,6 +398,9 @@ func (s *Server) withCORS(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// isConsole reports whether the path is the console's: /__ui/, and / unless an API is mounted there.
+func (s *Server) isConsole(p string) bool { return isConsolePath(p) || (p == "/" && !s.root) }
 
 // isLoopback reports whether the request comes from this machine.
 func isLoopback(r *http.Request) bool {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -76,6 +77,14 @@ type sources struct {
 func (s *sources) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.specs, "specs", "", "directory of <api-id>.yaml specs (default: the embedded specs)")
 	fs.StringVar(&s.fixtures, "fixtures", "", "directory of <api-id>/*.yaml fixtures (default: the embedded fixtures)")
+}
+
+// specFS is the directory of spec files, or nil for the embedded specs.
+func (s *sources) specFS() fs.FS {
+	if s.specs == "" {
+		return nil
+	}
+	return os.DirFS(s.specs)
 }
 
 func (s *sources) load(ctx context.Context) ([]*apispec.API, map[string]*fixture.Set, apispec.Problems) {

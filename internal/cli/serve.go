@@ -125,7 +125,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	srv, err := mocks.New(mocks.Config{APIs: apis, Fixtures: sets, Root: c.api, Seed: c.seed, Auth: mocks.AuthMode(c.auth),
 		CORSOrigin: c.cors, MaxBody: c.maxBody, JournalSize: c.journal, JournalBytes: c.journalMB << 20, AdminToken: c.adminToken,
 		AdminHosts: adminHosts(c.addr), MaxDelay: c.maxDelay, Proxies: c.proxies.m, ProxyErrors: c.proxyErrs,
-		ProxyTimeout: c.proxyWait, RecordDir: c.recordDir, Logger: logger, Store: st})
+		ProxyTimeout: c.proxyWait, RecordDir: c.recordDir, Logger: logger, Store: st, Specs: c.src.specFS()})
 	if err != nil {
 		st.Close()
 		return usageError("%v", err)
