@@ -1,6 +1,7 @@
 package mocks
 
 import (
+	"net/http"
 	"sync"
 	"time"
 )
@@ -17,11 +18,41 @@ type entry struct {
 	Problems   []problem `json:"problems,omitempty"`
 	Decision   string    `json:"decision"`
 	DurationMS float64   `json:"durationMs"`
+	// Query is the raw query string, credentials carried in it redacted.
+	Query string `json:"query,omitempty"`
+	// Request and Response are what was sent and answered: headers (credentials redacted)
+	// and the body clipped to JournalBodyBytes.
+	Request  message `json:"request"`
+	Response message `json:"response"`
+}
+
+// message is one side of a journalled exchange.
+type message struct {
+	Headers http.Header `json:"headers,omitempty"`
+	Body    string      `json:"body,omitempty"`
+	// BodyBytes is the body's full length; Truncated says Body holds only its start.
+	BodyBytes int  `json:"bodyBytes"`
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// JournalBodyBytes is how much of each request and response body the journal keeps.
+const JournalBodyBytes = 4 << 10
+
+func (m *message) size() int {
+	n := 16 + len(m.Body)
+	for k, vs := range m.Headers {
+		n += 16 + len(k)
+		for _, v := range vs {
+			n += 16 + len(v)
+		}
+	}
+	return n
 }
 
 // size is about how many bytes the entry holds: its strings, and a fixed cost for the rest.
 func (e *entry) size() int {
-	n := 128 + len(e.API) + len(e.Operation) + len(e.Method) + len(e.Path) + len(e.Decision)
+	n := 128 + len(e.API) + len(e.Operation) + len(e.Method) + len(e.Path) + len(e.Decision) + len(e.Query)
+	n += e.Request.size() + e.Response.size()
 	for _, p := range e.Problems {
 		n += 48 + len(p.Field) + len(p.Reason)
 	}
