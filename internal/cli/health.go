@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,6 +48,10 @@ func runHealth(ctx context.Context, args []string, env Env, stdout, stderr io.Wr
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode != http.StatusOK {
 		return &ExitError{Code: 1, Err: fmt.Errorf("health: %s answered %d: %s", *url, resp.StatusCode, body)}
+	}
+	var compact bytes.Buffer
+	if json.Compact(&compact, body) == nil {
+		body = compact.Bytes()
 	}
 	fmt.Fprintf(stdout, "ok %s\n", body)
 	return nil
