@@ -27,10 +27,11 @@ type apiState struct {
 	upstream *upstream
 	learned  *store.Memory
 	judge    *contracttest.Judge
+	redact   redaction // what the journal hides of this API's requests
 }
 
 func newAPIState(s *Server, api *apispec.API, set *fixture.Set) (*apiState, error) {
-	a := &apiState{srv: s, api: api, router: mux.NewRouter()}
+	a := &apiState{srv: s, api: api, router: mux.NewRouter(), redact: newRedaction(api)}
 	// Match the path as sent, so that a key holding an escaped slash (a%2Fb) is one segment;
 	// prepare unescapes the values.
 	a.router.UseEncodedPath()

@@ -1,30 +1,61 @@
 package mocks
 
 import (
+	"net/http"
 	"sync"
 	"time"
 )
 
 // entry is one API request as the journal keeps it.
 type entry struct {
-	Time      time.Time `json:"time"`
-	API       string    `json:"api"`
-	Operation string    `json:"operation,omitempty"`
-	Method    string    `json:"method"`
-	Path      string    `json:"path"`
-	Status    int       `json:"status"`
-	Valid     bool      `json:"valid"`
-	Problems  []problem `json:"problems,omitempty"`
-	Decision  string    `json:"decision"`
-	Fault     string    `json:"fault,omitempty"` // an injected delay or fault, e.g. "delay=250ms, fault=reset"
+	Time       time.Time `json:"time"`
+	API        string    `json:"api"`
+	Operation  string    `json:"operation,omitempty"`
+	Method     string    `json:"method"`
+	Path       string    `json:"path"`
+	Status     int       `json:"status"`
+	Valid      bool      `json:"valid"`
+	Problems   []problem `json:"problems,omitempty"`
+	Decision   string    `json:"decision"`
+	DurationMS float64   `json:"durationMs"`
+	Fault      string    `json:"fault,omitempty"` // an injected delay or fault, e.g. "delay=250ms, fault=reset"
 	// Violations, in proxy mode, are what the request and the vendor's answer broke.
 	Violations []Violation `json:"violations,omitempty"`
-	DurationMS float64     `json:"durationMs"`
+	// Query is the raw query string, credentials carried in it redacted.
+	Query string `json:"query,omitempty"`
+	// Request and Response are what was sent and answered: headers (credentials redacted)
+	// and the body clipped to JournalBodyBytes.
+	Request  message `json:"request"`
+	Response message `json:"response"`
+}
+
+// message is one side of a journalled exchange.
+type message struct {
+	Headers http.Header `json:"headers,omitempty"`
+	Body    string      `json:"body,omitempty"`
+	// BodyBytes is the body's full length; Truncated says Body holds only its start.
+	BodyBytes int  `json:"bodyBytes"`
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// JournalBodyBytes is how much of each request and response body the journal keeps.
+const JournalBodyBytes = 4 << 10
+
+func (m *message) size() int {
+	n := 16 + len(m.Body)
+	for k, vs := range m.Headers {
+		n += 16 + len(k)
+		for _, v := range vs {
+			n += 16 + len(v)
+		}
+	}
+	return n
 }
 
 // size is about how many bytes the entry holds: its strings, and a fixed cost for the rest.
 func (e *entry) size() int {
-	n := 128 + len(e.API) + len(e.Operation) + len(e.Method) + len(e.Path) + len(e.Decision) + len(e.Fault)
+	n := 128 + len(e.API) + len(e.Operation) + len(e.Method) + len(e.Path) + len(e.Decision) + len(e.Query) + len(e.Fault)
+	n += e.Request.size() + e.Response.size()
 	for _, p := range e.Problems {
 		n += 48 + len(p.Field) + len(p.Reason)
 	}

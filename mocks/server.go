@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -28,9 +29,15 @@ type Config struct {
 	Root     string                  // serve only this API, at / instead of /<id>
 	Seed     int64                   // seeds generated ids, serials and dynamic data
 	Auth     AuthMode                // presence (default) or strict
-	// CORSOrigin is the allowed browser origin; "" allows any ("*").
+	// CORSOrigins are the browser origins allowed to call the mocked APIs; empty or "*"
+	// allows any. The admin API never answers other origins, whatever this says.
+	CORSOrigins []string
+	// CORSOrigin is one more allowed origin (the single origin of earlier versions).
 	CORSOrigin string
-	MaxBody    int64 // request body limit in bytes; default 1 MiB
+	// CORSCredentials lets pages send cookies and credentials (fetch credentials: 'include'):
+	// the request's origin is echoed with Access-Control-Allow-Credentials, never "*".
+	CORSCredentials bool
+	MaxBody         int64 // request body limit in bytes; default 1 MiB
 	// MaxHeader limits the request's header names and values, in bytes; default 64 KiB. The
 	// http.Server's MaxHeaderBytes must be larger, or net/http refuses first, in plain text.
 	MaxHeader   int
@@ -86,7 +93,7 @@ type Server struct {
 	auth     AuthMode
 	maxBody  int64
 	maxHead  int
-	cors     string
+	cors     corsPolicy
 	admin    string
 	root     bool
 	// corsHeaders are the request headers preflights allow: the standard ones and every
@@ -109,7 +116,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("no APIs to serve")
 	}
 	s := &Server{apis: map[string]*apiState{}, fixtures: cfg.Fixtures, store: cfg.Store, log: cfg.Logger,
-		auth: cfg.Auth, maxBody: cfg.MaxBody, maxHead: cfg.MaxHeader, cors: cfg.CORSOrigin, admin: cfg.AdminToken, root: cfg.Root != ""}
+		auth: cfg.Auth, maxBody: cfg.MaxBody, maxHead: cfg.MaxHeader, admin: cfg.AdminToken, root: cfg.Root != ""}
 	if s.auth == "" {
 		s.auth = AuthPresence
 	}
@@ -126,9 +133,11 @@ func New(cfg Config) (*Server, error) {
 	if s.maxDelay <= 0 {
 		s.maxDelay = DefaultMaxDelay
 	}
-	if s.cors == "" {
-		s.cors = "*"
+	cors, err := newCORSPolicy(append(append([]string(nil), cfg.CORSOrigins...), cfg.CORSOrigin), cfg.CORSCredentials)
+	if err != nil {
+		return nil, err
 	}
+	s.cors = cors
 	if s.store == nil {
 		s.store = store.NewMemory()
 	}
@@ -220,7 +229,7 @@ func New(cfg Config) (*Server, error) {
 			s.gen.faker = gofakeit.New(cfg.Seed + w*1_000_003)
 		}
 	}
-	s.handler = s.withCORS(s.observe(r))
+	s.handler = s.observe(s.withCORS(r))
 	return s, nil
 }
 
@@ -312,27 +321,43 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := s.gen.now()
 		x := &exchange{}
 		sw := &statusWriter{ResponseWriter: w}
+		r2 := r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+		var body *capturedBody
+		if r.Body != nil && r.Body != http.NoBody {
+			body = &capturedBody{ReadCloser: r.Body}
+			r2.Body = body // r2 is a copy: the caller's request is left as it was
+		}
 		// Recorded even when the handler aborts the connection on purpose (an injected fault).
-		defer s.record(r, x, sw, start)
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
+		defer s.record(r, x, sw, body, start)
+		next.ServeHTTP(sw, r2)
 	})
 }
 
-// record journals and logs one API request.
-func (s *Server) record(r *http.Request, x *exchange, sw *statusWriter, start time.Time) {
+// record journals and logs one API request: what was sent and answered (credentials
+// redacted, bodies clipped), the decision, an injected fault, the proxy's violations.
+func (s *Server) record(r *http.Request, x *exchange, sw *statusWriter, body *capturedBody, start time.Time) {
 	if x.api == "" {
 		return // admin, health and unmounted paths are not API traffic
 	}
 	d := s.gen.now().Sub(start)
+	ms := float64(d.Microseconds()) / 1000
 	decision := x.decision
 	if x.fault != "" && decision == "" {
 		decision = "no answer: a fault injected on purpose (" + x.fault + ")"
 	}
-	s.journal.add(entry{Time: start.UTC(), API: x.api, Operation: x.op, Method: r.Method, Path: r.URL.Path,
-		Status: sw.status, Valid: x.valid, Problems: x.problems, Decision: decision, Fault: x.fault, Violations: x.violations,
-		DurationMS: float64(d.Microseconds()) / 1000})
+	red := s.redactionFor(x.api)
+	e := entry{Time: start.UTC(), API: x.api, Operation: x.op, Method: r.Method, Path: r.URL.Path,
+		Status: sw.status, Valid: x.valid, Problems: x.problems, Decision: decision, DurationMS: ms,
+		Fault: x.fault, Violations: x.violations,
+		Query:    red.rawQuery(r.URL.RawQuery),
+		Request:  message{Headers: red.headerValues(r.Header)},
+		Response: message{Headers: red.headerValues(sw.Header()), Body: string(sw.body), BodyBytes: sw.n, Truncated: sw.n > len(sw.body)}}
+	if body != nil {
+		e.Request.Body, e.Request.BodyBytes, e.Request.Truncated = red.bodyText(body.head), body.n, body.n > len(body.head)
+	}
+	s.journal.add(e)
 	attrs := []slog.Attr{slog.String("api", x.api), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.Int("status", sw.status), slog.Duration("duration", d), slog.String("decision", decision)}
+		slog.Int("status", sw.status), slog.Float64("duration_ms", ms), slog.String("decision", decision)}
 	if x.fault != "" {
 		attrs = append(attrs, slog.String("fault", x.fault))
 	}
@@ -345,6 +370,8 @@ func (s *Server) record(r *http.Request, x *exchange, sw *statusWriter, start ti
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	body   []byte // at most JournalBodyBytes
+	n      int    // bytes written in all
 }
 
 // Unwrap lets http.ResponseController reach the connection (flush, hijack).
@@ -361,42 +388,31 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(b)
+	w.body = appendHead(w.body, b)
+	n, err := w.ResponseWriter.Write(b)
+	w.n += n
+	return n, err
 }
 
-// withCORS answers preflights and lets browsers read responses and the decision header.
-func (s *Server) withCORS(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		if origin == "" || isAdminPath(r.URL.Path) || s.isConsole(r.URL.Path) {
-			// The admin API never grants other origins anything: no CORS headers, and its
-			// guard refuses cross-origin requests and preflights before they act.
-			next.ServeHTTP(w, r)
-			return
-		}
-		h := w.Header()
-		if s.cors != "*" && origin != s.cors {
-			next.ServeHTTP(w, r)
-			return
-		}
-		h.Set("Access-Control-Allow-Origin", s.cors)
-		if s.cors != "*" {
-			h.Add("Vary", "Origin")
-		}
-		h.Set("Access-Control-Expose-Headers", DecisionHeader+", Allow")
-		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
-			allowed := s.corsHeaders
-			if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
-				allowed += ", " + req
-			}
-			h.Set("Access-Control-Allow-Headers", allowed)
-			h.Set("Access-Control-Max-Age", "600")
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+// capturedBody passes a request body through and keeps its start, for the journal.
+type capturedBody struct {
+	io.ReadCloser
+	head []byte // at most JournalBodyBytes
+	n    int
+}
+
+func (c *capturedBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.head = appendHead(c.head, p[:n])
+	c.n += n
+	return n, err
+}
+
+func appendHead(head, b []byte) []byte {
+	if room := JournalBodyBytes - len(head); room > 0 {
+		head = append(head, b[:min(room, len(b))]...)
+	}
+	return head
 }
 
 // isConsole reports whether the path is the console's: /__ui/, and / unless an API is mounted there.

@@ -128,7 +128,8 @@ func (a *API) schemaNodeOrder(n *yaml.Node, o *render.Order, depth int) {
 			}
 		}
 	}
-	if props := child(n, "properties"); props != nil && props.Kind == yaml.MappingNode {
+	// A YAML alias (properties: *shared) is followed like a $ref.
+	if props := a.deref(child(n, "properties"), 0); props != nil && props.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(props.Content); i += 2 {
 			a.schemaNodeOrder(props.Content[i+1], o.Child(props.Content[i].Value), depth+1)
 		}

@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,31 +36,41 @@ func usageError(format string, args ...any) error {
 const usage = `usermock: request-validating mocks of five vendors' "create user" APIs, and contract tests.
 
 Usage:
-  usermock serve [flags]   serve the mocks (default 127.0.0.1:4010)
+  usermock serve [flags]   serve the mocks (default 127.0.0.1:4010; flags also from USERMOCK_* variables)
   usermock lint [flags]    check specs and fixtures; print file:line: problem
   usermock test [flags]    check a running server against a spec
   usermock record merge DIR --spec FILE
                            merge examples recorded with serve --proxy --record into a spec
+  usermock health [flags]  exit 0 when a running usermock answers /__health (for HEALTHCHECK)
+  usermock version         print the version, VCS revision and build time (also --version)
 
 Run "usermock <command> -h" for the flags of a command.
 `
 
-// Run runs the usermock command line. ready, when not nil, receives the serve address once
-// it listens.
+// Run runs the usermock command line, configured by the process's environment too.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return RunEnv(ctx, args, os.LookupEnv, stdout, stderr)
+}
+
+// RunEnv runs the usermock command line with the environment env (nil: none).
+func RunEnv(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError("no command given")
 	}
 	switch args[0] {
 	case "serve":
-		return runServe(ctx, args[1:], stdout, stderr, nil)
+		return runServeEnv(ctx, args[1:], env, stdout, stderr, nil)
 	case "lint":
 		return runLint(ctx, args[1:], stdout, stderr)
 	case "test":
 		return runTest(ctx, args[1:], stdout, stderr)
 	case "record":
 		return runRecord(ctx, args[1:], stdout, stderr)
+	case "health":
+		return runHealth(ctx, args[1:], env, stdout, stderr)
+	case "version", "--version", "-version":
+		return runVersion(args[1:], stdout)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -136,8 +147,18 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var src sources
 	src.flags(fset)
 	recorded := fset.String("recorded", "", "also check the examples recorded in DIR/<id>.recorded.yaml (those next to --specs are always checked)")
+	fset.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: usermock lint [flags]\n\nLoads every spec and fixture as serve does and prints each problem as file:line: message.\nExit 0: no errors (warnings are printed); 1: errors; 2: usage errors.\n\nFlags:\n")
+		fset.PrintDefaults()
+	}
 	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return usageError("%v", err)
+	}
+	if fset.NArg() > 0 {
+		return usageError("unexpected argument %q", fset.Arg(0))
 	}
 	apis, _, problems := src.load(ctx)
 	for _, dir := range []string{src.specs, *recorded} {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/store"
 	"github.com/usermock/usermock/mocks"
 )
@@ -23,7 +24,8 @@ type serveConfig struct {
 	api        string
 	seed       int64
 	auth       string
-	cors       string
+	cors       listFlag
+	corsCreds  bool
 	maxBody    int64
 	logFormat  string
 	adminToken string
@@ -48,7 +50,14 @@ type serverTimeouts struct {
 	read, write, idle time.Duration
 }
 
+// runServe serves without reading the environment (tests).
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	return runServeEnv(ctx, args, nil, stdout, stderr, ready)
+}
+
+// runServeEnv serves, every flag defaulting to its USERMOCK_* variable in env. ready, when
+// not nil, receives the address once the server listens.
+func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.Writer, ready chan<- string) error {
 	fset := flag.NewFlagSet("usermock serve", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	var c serveConfig
@@ -57,7 +66,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	fset.StringVar(&c.api, "api", "", "serve only this API, at / instead of /<id>")
 	fset.Int64Var(&c.seed, "seed", 1, "seed for generated ids, serials and dynamic data")
 	fset.StringVar(&c.auth, "auth", "presence", "presence: any well-formed credential passes unless fixtures reject it; strict: only fixture credentials")
-	fset.StringVar(&c.cors, "cors-origin", "*", "browser origin allowed by CORS")
+	fset.Var(&c.cors, "cors-origin", "browser origin allowed to call the mocked APIs, e.g. http://localhost:3000; repeatable or comma-separated; * for any (default *)")
+	fset.BoolVar(&c.corsCreds, "cors-credentials", false, "let pages send cookies and credentials (fetch credentials: 'include', axios withCredentials): the origin is echoed with Access-Control-Allow-Credentials")
 	fset.Int64Var(&c.maxBody, "max-body", mocks.DefaultMaxBody, "largest request body in bytes; larger gets 413")
 	fset.StringVar(&c.logFormat, "log-format", "text", "request log format: text, json (to stderr) or off")
 	fset.StringVar(&c.adminToken, "admin-token", "", "token for /__admin/ from non-loopback clients (default: loopback only)")
@@ -77,14 +87,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	fset.DurationVar(&c.maxDelay, "max-delay", mocks.DefaultMaxDelay, "longest injected delay, and how long the timeout fault holds a request")
 	fset.IntVar(&c.maxConns, "max-connections", 1000, "connections served at once; more wait to be accepted (0: no limit)")
 	fset.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: usermock serve [flags]\n\nServes every API at /<id>/<documented path>, e.g. POST /ruangkerja/ruangkerja/users.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: usermock serve [flags]\n\nServes every API at /<id>/<documented path>, e.g. POST /ruangkerja/ruangkerja/users.\n"+
+			"Every flag may also be set in the environment as USERMOCK_<FLAG>, e.g. USERMOCK_ADDR=0.0.0.0:4010,\n"+
+			"USERMOCK_MAX_BODY=2097152, USERMOCK_CORS_ORIGIN=http://localhost:3000,http://127.0.0.1:3000; flags win.\n\nFlags:\n")
 		fset.PrintDefaults()
+	}
+	if err := applyEnv(fset, env); err != nil {
+		return usageError("%v", err)
 	}
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return usageError("%v", err)
+	}
+	if fset.NArg() > 0 {
+		return usageError("unexpected argument %q", fset.Arg(0))
 	}
 	var handler slog.Handler
 	switch c.logFormat {
@@ -123,7 +141,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		st = fs
 	}
 	srv, err := mocks.New(mocks.Config{APIs: apis, Fixtures: sets, Root: c.api, Seed: c.seed, Auth: mocks.AuthMode(c.auth),
-		CORSOrigin: c.cors, MaxBody: c.maxBody, JournalSize: c.journal, JournalBytes: c.journalMB << 20, AdminToken: c.adminToken,
+		CORSOrigins: c.cors.values, CORSCredentials: c.corsCreds, MaxBody: c.maxBody, JournalSize: c.journal, JournalBytes: c.journalMB << 20, AdminToken: c.adminToken,
 		AdminHosts: adminHosts(c.addr), MaxDelay: c.maxDelay, Proxies: c.proxies.m, ProxyErrors: c.proxyErrs,
 		ProxyTimeout: c.proxyWait, RecordDir: c.recordDir, Logger: logger, Store: st, Specs: c.src.specFS()})
 	if err != nil {
@@ -146,7 +164,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: headerTimeout, ReadTimeout: c.timeouts.read,
 		WriteTimeout: c.timeouts.write, IdleTimeout: c.timeouts.idle,
 		MaxHeaderBytes: 1 << 20} // headers over mocks.DefaultMaxHeader get the API's 413
-	logger.Info("usermock listening", "addr", "http://"+ln.Addr().String(), "apis", len(apis))
+	served := apiIDs(apis, c.api)
+	logger.Info("usermock listening", "addr", "http://"+ln.Addr().String(), "apis", len(served), "ids", strings.Join(served, ","))
 	fmt.Fprintf(stdout, "usermock serving on http://%s\n", ln.Addr())
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -243,4 +262,15 @@ func (p *proxyFlag) Set(v string) error {
 	}
 	p.m[id] = u
 	return nil
+}
+
+// apiIDs are the ids of the APIs a server serves: all loaded, or the one --api names.
+func apiIDs(apis []*apispec.API, only string) []string {
+	var ids []string
+	for _, a := range apis {
+		if only == "" || a.ID == only {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
 }

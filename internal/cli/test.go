@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -107,8 +108,19 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		cfg.Run = re
 	}
+	known := embeddedIDs()
+	if *specDir != "" {
+		known = specIDs(os.DirFS(*specDir))
+	}
 	if *apiID == "" {
-		return usageError("--api is required (one of %s)", strings.Join(embeddedIDs(), ", "))
+		return usageError("--api is required (one of %s)", strings.Join(known, ", "))
+	}
+	if !slices.Contains(known, *apiID) {
+		from := "the embedded specs"
+		if *specDir != "" {
+			from = *specDir
+		}
+		return usageError("--api: no API %q in %s; available: %s", *apiID, from, strings.Join(known, ", "))
 	}
 	if *list {
 		plan, err := contracttest.NewPlan(ctx, cfg)
@@ -206,8 +218,12 @@ func writeReport(path string, write func(io.Writer) error) error {
 	return f.Close()
 }
 
-func embeddedIDs() []string {
-	names, _ := fs.Glob(specs.FS(), "*.yaml")
+func embeddedIDs() []string { return specIDs(specs.FS()) }
+
+// specIDs are the API ids of a specs directory: its *.yaml files, fixtures files aside.
+func specIDs(fsys fs.FS) []string {
+	names, _ := fs.Glob(fsys, "*.yaml")
+	names = slices.DeleteFunc(names, func(n string) bool { return strings.HasSuffix(n, ".fixtures.yaml") })
 	for i, n := range names {
 		names[i] = strings.TrimSuffix(n, ".yaml")
 	}

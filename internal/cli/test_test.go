@@ -102,7 +102,7 @@ func TestTestCommandUsage(t *testing.T) {
 		want string
 	}{
 		{"no api", []string{"--base-url", "http://127.0.0.1:1"}, 2, "--api is required"},
-		{"unknown api", []string{"--api", "nope", "--base-url", "http://127.0.0.1:1"}, 2, `API "nope"`},
+		{"unknown api lists the known ones", []string{"--api", "nope", "--base-url", "http://127.0.0.1:1"}, 2, `no API "nope" in the embedded specs; available: crm, pland, pulse, ruangkerja, superfy`},
 		{"no base url", []string{"--api", "crm"}, 2, "--base-url is required"},
 		{"bad base url", []string{"--api", "crm", "--base-url", "127.0.0.1:4010"}, 2, "must start with http://"},
 		{"bad header", []string{"--api", "crm", "--base-url", "http://x", "--header", "nocolon"}, 2, "want 'Name: value'"},
