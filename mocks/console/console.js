@@ -415,16 +415,29 @@ function renderEntry(e) {
     det.append(el("ul", { "aria-label": "Problems" }, ...e.problems.map((p) => el("li", { text: (p.field ? p.field + ": " : "") + p.reason }))));
   }
   det.append(el("pre", { text: JSON.stringify(e, null, 2) }));
-  det.append(el("button", { type: "button", on: { click: () => entryToEditor(e) } }, "Open in the editor"));
+  det.append(el("button", { type: "button", "aria-label": "Turn this request into a case in the editor", on: { click: () => entryToEditor(e) } }, "Open in the editor"));
   return el("li", {}, det);
 }
 
+// entryToEditor turns a journal entry into a request to replay or change: method, path and
+// query, the headers sent (credentials come back redacted: pick a fixture credential) and
+// the body, as far as the journal kept it.
 function entryToEditor(e) {
   const a = state.apis.find((x) => x.id === e.api);
   let path = e.path;
   if (a && a.mount !== "/" && path.startsWith(a.mount)) path = path.slice(a.mount.length);
-  if (e.api !== state.api) { $("api").value = e.api; selectAPI(e.api).then(() => loadEditor({ method: e.method, path, headers: {}, body: "" })); return; }
-  loadEditor({ method: e.method, path, headers: {}, body: "" });
+  if (e.query) path += "?" + e.query;
+  const headers = {};
+  const sent = (e.request && e.request.headers) || {};
+  for (const [k, v] of Object.entries(sent)) {
+    if (/^(content-length|host|connection|accept-encoding|user-agent)$/i.test(k)) continue;
+    headers[k] = Array.isArray(v) ? v[0] : v;
+  }
+  let body = (e.request && e.request.body) || "";
+  try { body = JSON.stringify(JSON.parse(body), null, 2); } catch (_) { /* not JSON: as sent */ }
+  const req = { method: e.method, path, headers, body };
+  if (e.api !== state.api) { $("api").value = e.api; selectAPI(e.api).then(() => loadEditor(req)); return; }
+  loadEditor(req);
   $("ed-path").focus();
 }
 
