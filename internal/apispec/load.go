@@ -187,12 +187,14 @@ func (c *compiler) compile() {
 			c.problem("/x-usermock/errors", "x-usermock.errors.body: the error body template is required")
 		}
 		c.api.Errors.Order = c.api.orderAt("/x-usermock/errors/body")
+		c.api.Errors.Order.Freeze()
 		c.api.Errors.KindOrder = map[Kind]*render.Order{}
 		for k := range c.api.Errors.Kinds {
 			if !k.Valid() {
 				c.unknownName("/x-usermock/errors/kinds/"+EscapePointer(string(k)), "failure kind", string(k), "x-usermock.errors.kinds", kindNames())
 			}
 			c.api.Errors.KindOrder[k] = c.api.orderAt("/x-usermock/errors/kinds/" + string(k) + "/body")
+			c.api.Errors.KindOrder[k].Freeze()
 		}
 	}
 	if doc.Paths == nil || doc.Paths.Len() == 0 {

@@ -112,14 +112,18 @@ func (o *Order) Merge(other *Order) {
 	}
 }
 
+// names reports whether the order names key k. It never writes: an Order that was not
+// frozen is searched, so rendering is safe for concurrent use either way.
 func (o *Order) names(k string) bool {
-	if o.known == nil {
-		o.known = make(map[string]bool, len(o.Keys))
-		for _, key := range o.Keys {
-			o.known[key] = true
+	if o.known != nil {
+		return o.known[k]
+	}
+	for _, key := range o.Keys {
+		if key == k {
+			return true
 		}
 	}
-	return o.known[k]
+	return false
 }
 
 // Freeze precomputes what rendering reads, so that an Order can be shared by goroutines.
@@ -128,7 +132,10 @@ func (o *Order) Freeze() {
 	if o == nil {
 		return
 	}
-	o.names("")
+	o.known = make(map[string]bool, len(o.Keys))
+	for _, key := range o.Keys {
+		o.known[key] = true
+	}
 	for _, c := range o.Children {
 		c.Freeze()
 	}
