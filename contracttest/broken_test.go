@@ -255,6 +255,12 @@ func TestBrokenServersAreFlagged(t *testing.T) {
 			})
 		},
 		caseID: "createUser/body/too-large", check: "expected 413, the status the spec assigns to this failure, got 400",
+	}, {
+		name: "every create answers the same generated id", api: "pulse",
+		wrap: func(next http.Handler) http.Handler {
+			return rewrite(next, successOnly(func(body map[string]any) { body["id"] = 1 }))
+		},
+		caseID: "createUser/generated/ids-differ", check: "two creates answered the same generated /id, 1: a generated identifier must differ between records",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

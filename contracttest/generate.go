@@ -104,6 +104,7 @@ func (b *opBuilder) build() []*Case {
 	b.queryNegatives()
 	b.pathNegatives()
 	b.itemCases()
+	b.statefulCases()
 	b.ruleCases()
 	b.authCases()
 	b.protocolCases()
