@@ -204,6 +204,16 @@ func TestBrokenCRUDServersAreFlagged(t *testing.T) {
 		},
 		caseID: "getWidget/roundtrip", check: `answered /name = "Changed on read"; step 1 (POST /widgets) answered /name = `,
 	}, {
+		name: "a payment checked only for its method", api: "composed",
+		edit: func(r *http.Request, req map[string]any, status int, body map[string]any) (int, map[string]any) {
+			payment, _ := req["payment"].(map[string]any)
+			if r.Method == http.MethodPost && status == http.StatusBadRequest && payment["method"] == "card" {
+				return http.StatusCreated, map[string]any{"orderId": "7b1f1c2e-0000-4000-8000-000000000001", "customer": "Ada", "quantity": 2, "payment": payment}
+			}
+			return status, body
+		},
+		caseID: "createOrder/body/payment/oneOf/0/number/pattern", check: "got 201",
+	}, {
 		name: "a replace answered but not stored", api: "widgets", wrap: changesNotStored,
 		caseID: "replaceWidget/roundtrip", check: "so a read after it must reflect the change",
 	}, {
