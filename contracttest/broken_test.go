@@ -286,3 +286,45 @@ func TestBrokenServersAreFlagged(t *testing.T) {
 		})
 	}
 }
+
+// TestBrokenServersFlaggedWithScenarios: rules about the caller's own account, exercised with
+// superfy's fixture sessions as scenarios, catch a server that ignores them.
+func TestBrokenServersFlaggedWithScenarios(t *testing.T) {
+	scenarios := []contracttest.Scenario{
+		{Name: "trial", Breaks: []string{"user_limit"}, Credentials: map[string]string{"deviceID": "TRIA-0000-0000-0001", "token": "00000000000000000000000000000002"}},
+		{Name: "driver", Breaks: []string{"session_modules"}, Credentials: map[string]string{"deviceID": "DRVR-0000-0000-0001", "token": "00000000000000000000000000000001"}},
+	}
+	accept := func(deviceID string) func(http.Handler) http.Handler {
+		return func(next http.Handler) http.Handler {
+			return rewrite(next, func(_ *http.Request, req map[string]any, status int, body map[string]any) (int, map[string]any) {
+				if req["deviceID"] == deviceID && status >= 400 {
+					return http.StatusCreated, map[string]any{"status": "success", "message": map[string]any{}}
+				}
+				return status, body
+			})
+		}
+	}
+	tests := []struct {
+		name   string
+		wrap   func(http.Handler) http.Handler
+		caseID string
+	}{
+		{"the user limit ignored", accept("TRIA-0000-0000-0001"), "addUser/rule/user_limit/trial"},
+		{"a session without the modules adds users", accept("DRVR-0000-0000-0001"), "addUser/rule/session_modules/driver"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := contracttest.Execute(context.Background(), contracttest.Config{API: "superfy", Handler: tt.wrap(newMock(t).Config.Handler),
+				BaseURL: "http://broken.test/superfy", Seed: 11, Scenarios: scenarios, Run: regexp.MustCompile(`rule/`)})
+			require.NoError(t, err)
+			for _, res := range rep.Results {
+				if res.Case.ID == tt.caseID {
+					assert.Equal(t, contracttest.Fail, res.Outcome)
+					assert.Contains(t, strings.Join(res.Failures, "\n"), "expected a 4xx refusal of a request the spec does not allow, got 201")
+					return
+				}
+			}
+			t.Fatalf("no case %s", tt.caseID)
+		})
+	}
+}
