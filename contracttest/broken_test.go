@@ -255,6 +255,12 @@ func TestBrokenServersAreFlagged(t *testing.T) {
 			})
 		},
 		caseID: "createUser/body/too-large", check: "expected 413, the status the spec assigns to this failure, got 400",
+	}, {
+		name: "every create answers the same generated id", api: "pulse",
+		wrap: func(next http.Handler) http.Handler {
+			return rewrite(next, successOnly(func(body map[string]any) { body["id"] = 1 }))
+		},
+		caseID: "createUser/generated/ids-differ", check: "two creates answered the same generated /id, 1: a generated identifier must differ between records",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -277,6 +283,48 @@ func TestBrokenServersAreFlagged(t *testing.T) {
 			// Each failure is shown in full once per root cause; the others are listed under it.
 			assert.Regexp(t, `--- FAIL: `+regexp.QuoteMeta(tt.caseID)+`\n|more case\(s\): .*`+regexp.QuoteMeta(tt.caseID), text.String())
 			assert.Contains(t, text.String(), "curl -sS -i -X ")
+		})
+	}
+}
+
+// TestBrokenServersFlaggedWithScenarios: rules about the caller's own account, exercised with
+// superfy's fixture sessions as scenarios, catch a server that ignores them.
+func TestBrokenServersFlaggedWithScenarios(t *testing.T) {
+	scenarios := []contracttest.Scenario{
+		{Name: "trial", Breaks: []string{"user_limit"}, Credentials: map[string]string{"deviceID": "TRIA-0000-0000-0001", "token": "00000000000000000000000000000002"}},
+		{Name: "driver", Breaks: []string{"session_modules"}, Credentials: map[string]string{"deviceID": "DRVR-0000-0000-0001", "token": "00000000000000000000000000000001"}},
+	}
+	accept := func(deviceID string) func(http.Handler) http.Handler {
+		return func(next http.Handler) http.Handler {
+			return rewrite(next, func(_ *http.Request, req map[string]any, status int, body map[string]any) (int, map[string]any) {
+				if req["deviceID"] == deviceID && status >= 400 {
+					return http.StatusCreated, map[string]any{"status": "success", "message": map[string]any{}}
+				}
+				return status, body
+			})
+		}
+	}
+	tests := []struct {
+		name   string
+		wrap   func(http.Handler) http.Handler
+		caseID string
+	}{
+		{"the user limit ignored", accept("TRIA-0000-0000-0001"), "addUser/rule/user_limit/trial"},
+		{"a session without the modules adds users", accept("DRVR-0000-0000-0001"), "addUser/rule/session_modules/driver"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := contracttest.Execute(context.Background(), contracttest.Config{API: "superfy", Handler: tt.wrap(newMock(t).Config.Handler),
+				BaseURL: "http://broken.test/superfy", Seed: 11, Scenarios: scenarios, Run: regexp.MustCompile(`rule/`)})
+			require.NoError(t, err)
+			for _, res := range rep.Results {
+				if res.Case.ID == tt.caseID {
+					assert.Equal(t, contracttest.Fail, res.Outcome)
+					assert.Contains(t, strings.Join(res.Failures, "\n"), "expected a 4xx refusal of a request the spec does not allow, got 201")
+					return
+				}
+			}
+			t.Fatalf("no case %s", tt.caseID)
 		})
 	}
 }

@@ -47,6 +47,9 @@ type Case struct {
 	// unique is set when the case sends values a uniqueness rule covers: rerunning it needs
 	// a server that has not stored them (a reset mock).
 	unique bool
+	// relations are checks across the answers of the steps, made once every step answered
+	// as the contract says.
+	relations []relation
 }
 
 // Request is one HTTP request of a case. Path is relative to the base URL. A step of a case

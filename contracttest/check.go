@@ -123,7 +123,10 @@ func (rc *responseChecker) checkSecrets(x *Exchange) []Violation {
 }
 
 // checkHTTP checks the headers HTTP requires of some statuses: Allow on 405 naming the
-// documented methods (RFC 9110 §15.5.6), WWW-Authenticate on 401 (§15.5.2).
+// documented methods (RFC 9110 §15.5.6), WWW-Authenticate on 401 (§15.5.2) where the
+// operation authenticates over HTTP. An operation whose only credentials are fields of the
+// JSON body (superfy's deviceID and token) is outside HTTP authentication: its vendor has no
+// challenge to send, and its 401s are its own (superfy answers a missing module 401).
 func (rc *responseChecker) checkHTTP(x *Exchange) []Violation {
 	var out []Violation
 	switch x.Status {
@@ -148,7 +151,8 @@ func (rc *responseChecker) checkHTTP(x *Exchange) []Violation {
 			out = append(out, broke("header Allow", "the Allow header %q of the 405 answer leaves out documented method(s) %s", strings.Join(allow, ", "), strings.Join(missing, ", ")))
 		}
 	case http.StatusUnauthorized:
-		if x.Header.Get("WWW-Authenticate") == "" {
+		bodyOnly := len(rc.op.Schemes) == 0 && rc.op.Credentials != nil
+		if x.Header.Get("WWW-Authenticate") == "" && !bodyOnly {
 			out = append(out, broke("header WWW-Authenticate", "a 401 answer must carry a WWW-Authenticate header naming how to authenticate (RFC 9110 §15.5.2)"))
 		}
 	}

@@ -35,6 +35,11 @@
 // rule's vars), the echoed fields of a success equal to what was sent, and secrets (writeOnly
 // fields) never echoed back.
 //
+// Some checks span the steps of a case: two creates answer different generated ids, a
+// record read back is what the create answered, a change read back holds what it sent. Rules
+// about the caller's own account are exercised with Config.Scenarios: callers the server
+// knows that the rule refuses.
+//
 // A server that cannot be reached stops the run with one error (Report.Err), not a failure
 // per case; Config.Wait waits for a server that is still starting.
 //

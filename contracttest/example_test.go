@@ -41,7 +41,7 @@ func ExampleExecute() {
 		fmt.Println(res.Outcome, res.Case.ID, res.Status)
 	}
 	// Output:
-	// 29 cases: 29 passed, 0 failed, 0 skipped
+	// 30 cases: 30 passed, 0 failed, 0 skipped
 	// pass createUser/example/documented 200
 	// pass createUser/example/phone_only 200
 	// pass createUser/generated/complete 200

@@ -32,6 +32,7 @@ type opBuilder struct {
 	query       url.Values // the required query parameters' valid values
 	optQuery    url.Values // the optional ones
 	bodyCreds   map[string]string
+	scenarios   []Scenario     // callers that rules about the caller's account refuse
 	maxBody     int64          // the size of the too-large case's body; negative: no such case
 	example     map[string]any // the documented example body, as the document shows it
 	base        map[string]any // the example with every optional field filled in
@@ -104,6 +105,7 @@ func (b *opBuilder) build() []*Case {
 	b.queryNegatives()
 	b.pathNegatives()
 	b.itemCases()
+	b.statefulCases()
 	b.ruleCases()
 	b.authCases()
 	b.protocolCases()

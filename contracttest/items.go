@@ -26,6 +26,7 @@ func (b *opBuilder) related(op *apispec.Operation) *opBuilder {
 	}
 	rb := newOpBuilder(b.api, op, b.g, b.extra)
 	rb.bodyCreds = b.bodyCreds
+	rb.scenarios = b.scenarios
 	rb.maxBody = b.maxBody
 	rb.prepareBase()
 	for k := range rb.pathValues {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -136,6 +137,7 @@ func TestBrokenCRUDServersAreFlagged(t *testing.T) {
 	tests := []struct {
 		name, api string
 		edit      func(r *http.Request, reqBody map[string]any, status int, body map[string]any) (int, map[string]any)
+		wrap      func(http.Handler) http.Handler // instead of edit, for a server that must not store
 		caseID    string
 		check     string
 	}{{
@@ -192,10 +194,39 @@ func TestBrokenCRUDServersAreFlagged(t *testing.T) {
 			return status, body
 		},
 		caseID: "listWidgets/query/limit/maximum", check: "status 400 is not documented",
+	}, {
+		name: "a read answers other data than was stored", api: "widgets",
+		edit: func(r *http.Request, _ map[string]any, status int, body map[string]any) (int, map[string]any) {
+			if r.Method == http.MethodGet && status == http.StatusOK && body["name"] != nil {
+				body["name"] = "Changed on read"
+			}
+			return status, body
+		},
+		caseID: "getWidget/roundtrip", check: `answered /name = "Changed on read"; step 1 (POST /widgets) answered /name = `,
+	}, {
+		name: "a payment checked only for its method", api: "composed",
+		edit: func(r *http.Request, req map[string]any, status int, body map[string]any) (int, map[string]any) {
+			payment, _ := req["payment"].(map[string]any)
+			if r.Method == http.MethodPost && status == http.StatusBadRequest && payment["method"] == "card" {
+				return http.StatusCreated, map[string]any{"orderId": "7b1f1c2e-0000-4000-8000-000000000001", "customer": "Ada", "quantity": 2, "payment": payment}
+			}
+			return status, body
+		},
+		caseID: "createOrder/body/payment/oneOf/0/number/pattern", check: "got 201",
+	}, {
+		name: "a replace answered but not stored", api: "widgets", wrap: changesNotStored,
+		caseID: "replaceWidget/roundtrip", check: "so a read after it must reflect the change",
+	}, {
+		name: "an update answered but not stored", api: "widgets", wrap: changesNotStored,
+		caseID: "updateWidget/roundtrip", check: "so a read after it must reflect the change",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := execute(t, tt.api, rewrite(newSpecMock(t), tt.edit))
+			h := rewrite(newSpecMock(t), tt.edit)
+			if tt.wrap != nil {
+				h = tt.wrap(newSpecMock(t))
+			}
+			rep := execute(t, tt.api, h)
 			res := result(t, rep, tt.caseID)
 			assert.Equal(t, contracttest.Fail, res.Outcome)
 			assert.Contains(t, strings.Join(res.Failures, "\n"), tt.check)
@@ -208,4 +239,32 @@ func TestBrokenCRUDServersAreFlagged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// changesNotStored answers a replace or update of a record with the record as changed, but
+// stores nothing: the mock keeps the record as it was.
+func changesNotStored(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut && r.Method != http.MethodPatch {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var change map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&change)
+		get := httptest.NewRequest(http.MethodGet, r.URL.Path, nil)
+		get.Header = r.Header.Clone()
+		get.Header.Del("Content-Type")
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, get)
+		var record map[string]any
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &record) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		for k, v := range change {
+			record[k] = v
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(record)
+	})
 }

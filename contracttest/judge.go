@@ -18,7 +18,8 @@ import (
 // What it checks on every answer: the status is documented for the operation (or, for a spec
 // without x-usermock.errors, an RFC 9457 problem); the Content-Type is documented for the
 // status and its charset is UTF-8; the body validates against the status's schema; a 405
-// carries Allow listing the path's documented methods; a 401 carries WWW-Authenticate; no
+// carries Allow listing the path's documented methods; a 401 carries WWW-Authenticate where
+// the operation authenticates over HTTP (not with body fields only); no
 // secret the request sent (writeOnly fields) comes back. On a success: every field the
 // operation's echo declares holds the value the request sent. On a refusal: the body is the
 // API's documented error of the failure the request provokes, with that kind's and the

@@ -31,6 +31,9 @@ func (b *opBuilder) walk(s *openapi3.Schema, path []string, shown string) {
 				Description: fshown + " left out; it is required"}, b.raw(b.op.Method, b.header, body), b.fieldKinds(fp)...)
 		}
 		b.fieldNegatives(p, fp, fshown)
+		if len(p.OneOf)+len(p.AnyOf) > 0 {
+			b.branchNegatives(p, fp, fshown)
+		}
 		switch {
 		case isObject(p):
 			b.walk(p, fp, fshown)

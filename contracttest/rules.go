@@ -15,7 +15,8 @@ import (
 // ruleCases breaks each x-usermock rule the harness can break from the outside: a field that
 // must equal another, a field that must name an existing record, and each uniqueness rule
 // (tried twice). Rules on the server's own records about the caller (its session's modules,
-// its account's user limit) need a particular credential and are listed as not exercised.
+// its account's user limit) need a particular credential: a Scenario that breaks them, or
+// they are listed as not exercised.
 func (b *opBuilder) ruleCases() {
 	for _, r := range b.op.Rules {
 		switch {
@@ -27,8 +28,12 @@ func (b *opBuilder) ruleCases() {
 			b.lookupCase(r)
 		case r.Check == apispec.CheckUnique:
 			b.uniqueCases(r)
+		case len(b.scenariosBreaking(r.ID)) > 0:
+			for _, sc := range b.scenariosBreaking(r.ID) {
+				b.scenarioCase(r, sc)
+			}
 		default:
-			b.cov.add("rule "+r.ID, "", fmt.Sprintf("%s on %s needs a server-side credential with that property", r.Check, ruleSubject(r)))
+			b.cov.add("rule "+r.ID, "", fmt.Sprintf("%s on %s needs a server-side credential with that property (a --scenario that breaks it)", r.Check, ruleSubject(r)))
 		}
 	}
 }

@@ -51,6 +51,10 @@ type Config struct {
 	// server's limit. 0 means DefaultMaxBody; a negative value sends no such case (for a
 	// server whose limit is not known).
 	MaxBody int64
+	// Scenarios are callers the server knows that rules about the caller's own account
+	// refuse (a company at its user limit, a role without a module): each rule a scenario
+	// breaks gets a case sent with the scenario's credentials.
+	Scenarios []Scenario
 }
 
 // DefaultMaxBody is one byte over usermock serve's default --max-body (1 MiB).
@@ -87,11 +91,15 @@ func NewPlan(ctx context.Context, cfg Config) (*Plan, error) {
 	if fatal := problems.Fatal(); len(fatal) > 0 { // warnings name what the mock ignores
 		return nil, fmt.Errorf("%w: %v", ErrConfig, fatal.Err())
 	}
+	if err := checkScenarios(api, cfg.Scenarios); err != nil {
+		return nil, err
+	}
 	g := newValues(cfg.Seed, api.Doc)
 	p := &Plan{API: api.ID, File: api.File, api: api}
 	for _, op := range api.Ops {
 		b := newOpBuilder(api, op, g, cfg.Header)
 		b.bodyCreds = cfg.BodyCredentials
+		b.scenarios = cfg.Scenarios
 		b.maxBody = cfg.MaxBody
 		if b.maxBody == 0 {
 			b.maxBody = DefaultMaxBody
@@ -357,6 +365,13 @@ func (e *engine) run(ctx context.Context, c *Case) *Result {
 			break
 		}
 		res.Failures = append(res.Failures, failures...)
+	}
+	if len(res.Failures) == 0 && len(res.Exchanges) == len(c.Steps) {
+		for _, rl := range c.relations { // the first that fails says it; the next would repeat it
+			if res.Failures = rl.check(res.Exchanges); len(res.Failures) > 0 {
+				break
+			}
+		}
 	}
 	res.Duration = time.Since(start)
 	if n := len(res.Exchanges); n == len(c.Steps) && res.Exchanges[n-1].Err == nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/usermock/usermock/contracttest"
 	"github.com/usermock/usermock/specs"
@@ -30,6 +33,32 @@ func (c credentialFlags) Set(s string) error {
 		return fmt.Errorf("credential %q: want field=value", s)
 	}
 	c[field] = value
+	return nil
+}
+
+// scenarioFlags collects repeated --scenario NAME=FILE flags, each a YAML file of the
+// rules a caller breaks and its credentials and headers.
+type scenarioFlags []contracttest.Scenario
+
+func (s *scenarioFlags) String() string { return "" }
+
+func (s *scenarioFlags) Set(v string) error {
+	name, file, ok := strings.Cut(v, "=")
+	if !ok || name == "" || file == "" {
+		return fmt.Errorf("scenario %q: want NAME=FILE, e.g. trial=scenarios/trial.yaml", v)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("scenario %s: %w", name, err)
+	}
+	var sc contracttest.Scenario
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&sc); err != nil {
+		return fmt.Errorf("scenario %s: %s: %w (want breaks: [rule ids], credentials: {field: value}, headers: {Name: value})", name, file, err)
+	}
+	sc.Name = name
+	*s = append(*s, sc)
 	return nil
 }
 
@@ -69,6 +98,8 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	)
 	fset.Var(&maxBody, "max-body", "size of the body the too-large case sends, just over the server's limit: bytes, or with KiB/MiB, e.g. 1MiB+1 (the default, one over serve's default --max-body); 0 sends no such case")
 	fset.Var(headers, "header", "'Name: value' sent with every request, e.g. real credentials (repeatable)")
+	var scenarios scenarioFlags
+	fset.Var(&scenarios, "scenario", "NAME=FILE: a caller the server knows that rules about the caller's account refuse, a YAML file of breaks (rule ids), credentials and headers (repeatable)")
 	creds := credentialFlags{}
 	fset.Var(creds, "credential", "field=value for an API that takes credentials in the JSON body, e.g. deviceID=… and token=… for superfy (repeatable)")
 	fset.Usage = func() {
@@ -94,7 +125,7 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usageError("--format %q: want text or github", *format)
 	}
 	cfg := contracttest.Config{API: *apiID, BaseURL: *baseURL, Seed: *seed, Header: http.Header(headers), BodyCredentials: creds,
-		Client: &http.Client{Timeout: *timeout}, Progress: stdout, Wait: *wait, MaxBody: int64(maxBody)}
+		Client: &http.Client{Timeout: *timeout}, Progress: stdout, Wait: *wait, MaxBody: int64(maxBody), Scenarios: scenarios}
 	if maxBody == 0 {
 		cfg.MaxBody = -1
 	}
