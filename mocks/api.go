@@ -108,7 +108,7 @@ func (a *apiState) writeFailure(w http.ResponseWriter, r *http.Request, x *excha
 	if len(f.allow) > 0 {
 		w.Header().Set("Allow", strings.Join(f.allow, ", "))
 	}
-	if f.kind == apispec.KindUnauthorized && out.status == http.StatusUnauthorized && x.o != nil {
+	if out.status == http.StatusUnauthorized && x.o != nil {
 		if c := challenges(x.o.op); c != "" {
 			w.Header().Set("WWW-Authenticate", c) // RFC 9110 §11.6.1: a 401 names how to authenticate
 		}

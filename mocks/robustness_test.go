@@ -178,6 +178,10 @@ func TestSmallerRefusals(t *testing.T) {
 	pulse := caseFor("pulse")
 	noBearer := do(t, ts.URL, call{path: pulse.path, headers: map[string]string{"Content-Type": "application/json", "x-account-id": "1"}, body: `{}`})
 	assert.Equal(t, `Bearer realm="usermock"`, noBearer.header.Get("WWW-Authenticate"))
+	sfy := caseFor("superfy")
+	driver := do(t, ts.URL, call{path: sfy.path, headers: sfy.headers, body: `{"deviceID":"DRVR-0000-0000-0001","token":"00000000000000000000000000000001","username":"d@test.com","password":"abcde","retype_password":"abcde","firstName":"D","departmentID":2}`})
+	require.Equal(t, 401, driver.status)
+	assert.Equal(t, `Body realm="usermock", fields="deviceID token"`, driver.header.Get("WWW-Authenticate"), "every 401 names how to authenticate")
 
 	health := do(t, ts.URL, call{method: "POST", path: "/__health"})
 	assert.Equal(t, 405, health.status)
