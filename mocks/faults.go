@@ -35,7 +35,7 @@ const DefaultMaxDelay = 30 * time.Second
 // them gets Fault.
 type FaultConfig struct {
 	Delay *DelayConfig `json:"delay,omitempty"`
-	Rate  float64      `json:"rate,omitempty"`
+	Rate  *float64     `json:"rate,omitempty"`
 	Fault string       `json:"fault,omitempty"`
 	// Status is the status of the status fault; default 503.
 	Status int `json:"status,omitempty"`
@@ -43,30 +43,32 @@ type FaultConfig struct {
 
 // DelayConfig is a fixed delay plus a uniform random part up to JitterMs.
 type DelayConfig struct {
-	FixedMs  int `json:"fixedMs"`
-	JitterMs int `json:"jitterMs,omitempty"`
+	FixedMs  int64 `json:"fixedMs"`
+	JitterMs int64 `json:"jitterMs,omitempty"`
 }
 
 func (c *FaultConfig) check(maxDelay time.Duration) error {
 	if c.Delay != nil {
+		limit := maxDelay.Milliseconds()
 		if c.Delay.FixedMs < 0 || c.Delay.JitterMs < 0 {
 			return errors.New("delay.fixedMs and delay.jitterMs must not be negative")
 		}
-		if d := time.Duration(c.Delay.FixedMs+c.Delay.JitterMs) * time.Millisecond; d > maxDelay {
-			return fmt.Errorf("delay of up to %s exceeds --max-delay %s", d, maxDelay)
+		if c.Delay.FixedMs > limit || c.Delay.JitterMs > limit || c.Delay.FixedMs+c.Delay.JitterMs > limit {
+			return fmt.Errorf("a delay of up to %d ms exceeds --max-delay %s", c.Delay.FixedMs+min(c.Delay.JitterMs, limit), maxDelay)
 		}
 	}
-	if c.Rate < 0 || c.Rate > 1 {
-		return fmt.Errorf("rate %v must be between 0 and 1", c.Rate)
+	if c.Rate != nil && (*c.Rate < 0 || *c.Rate > 1) {
+		return fmt.Errorf("rate %v must be between 0 and 1", *c.Rate)
 	}
 	if c.Fault != "" && !faultNames[c.Fault] {
 		return fmt.Errorf("fault %q: want reset, empty, timeout or status", c.Fault)
 	}
-	if c.Fault == "" && c.Rate > 0 {
+	if c.Fault == "" && c.Rate != nil && *c.Rate > 0 {
 		return errors.New("rate needs a fault")
 	}
-	if c.Fault != "" && c.Rate == 0 {
-		c.Rate = 1
+	if c.Fault != "" && c.Rate == nil {
+		one := 1.0 // a fault without a rate affects every request; an explicit 0 none
+		c.Rate = &one
 	}
 	if c.Status != 0 && (c.Status < 400 || c.Status > 599) {
 		return fmt.Errorf("status %d: want a 4xx or 5xx", c.Status)
@@ -108,10 +110,10 @@ func (a *apiState) plan(r *http.Request) (faultPlan, *failure) {
 		if cfg.Delay != nil && pref.delay == 0 {
 			p.delay = time.Duration(cfg.Delay.FixedMs) * time.Millisecond
 			if cfg.Delay.JitterMs > 0 {
-				p.delay += time.Duration(a.srv.gen.intn(cfg.Delay.JitterMs+1)) * time.Millisecond
+				p.delay += time.Duration(a.srv.gen.intn(int(cfg.Delay.JitterMs)+1)) * time.Millisecond
 			}
 		}
-		if cfg.Fault != "" && pref.fault == "" && a.srv.gen.chance(cfg.Rate) {
+		if cfg.Fault != "" && pref.fault == "" && cfg.Rate != nil && a.srv.gen.chance(*cfg.Rate) {
 			p.fault, p.status = cfg.Fault, cfg.Status
 		}
 	}
@@ -147,7 +149,10 @@ func parseFaultPreference(r *http.Request) (faultPreference, error) {
 			}
 			p.fault = val
 		case "code":
-			n, _ := strconv.Atoi(val)
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				n = -1
+			}
 			p.code = n
 		}
 		return nil
@@ -162,7 +167,7 @@ func parseFaultPreference(r *http.Request) (faultPreference, error) {
 	}
 	if r.URL.RawQuery != "" && strings.Contains(r.URL.RawQuery, "__") {
 		q := r.URL.Query()
-		for _, key := range []string{"delay", "fault"} {
+		for _, key := range []string{"delay", "fault", "code"} {
 			if v, ok := q["__"+key]; ok && len(v) > 0 {
 				if err := set(key, v[0]); err != nil {
 					return p, fmt.Errorf("query parameter __%s: %w", key, err)
@@ -172,6 +177,8 @@ func parseFaultPreference(r *http.Request) (faultPreference, error) {
 	}
 	if p.fault != FaultStatus {
 		p.code = 0 // code= without fault=status is the response choice of Prefer, not a fault
+	} else if p.code != 0 && (p.code < 400 || p.code > 599) {
+		return p, fmt.Errorf("fault=status code=%d: want a 4xx or 5xx status", p.code)
 	}
 	return p, nil
 }

@@ -119,6 +119,10 @@ func (o *opState) proxy(w http.ResponseWriter, r *http.Request, x *exchange) {
 	}
 	copyEndToEnd(out.Header, r.Header)
 	out.Header.Del("Host")
+	stripControls(out)
+	// The answer is judged and recorded as JSON and passed back byte for byte: ask for it
+	// uncompressed (Go's client would otherwise decompress it and drop Content-Encoding).
+	out.Header.Set("Accept-Encoding", "identity")
 	out.ContentLength = int64(len(raw))
 	resp, err := up.client.Do(out)
 	if err != nil {
@@ -134,9 +138,18 @@ func (o *opState) proxy(w http.ResponseWriter, r *http.Request, x *exchange) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody+1))
 	if err != nil || len(body) > maxUpstreamBody {
-		x.violations = append(violations, Violation{Side: "response", Message: "the upstream answer could not be read whole"})
-		f := fail(apispec.KindUnavailable, "", "the upstream answer could not be read: %v", err)
+		why := fmt.Sprintf("it is over the proxy's %d MiB limit", maxUpstreamBody>>20)
+		f := fail(apispec.KindUnavailable, "", "the upstream answer could not be read whole: %s", why)
 		f.status = http.StatusBadGateway
+		if err != nil {
+			why = trimURLError(err)
+			f = fail(apispec.KindUnavailable, "", "the upstream answer could not be read whole: %s", why)
+			f.status = http.StatusBadGateway
+			if errorsIsTimeout(err) {
+				f.status = http.StatusGatewayTimeout
+			}
+		}
+		x.violations = append(violations, Violation{Side: "response", Message: "the upstream answer could not be read whole: " + why})
 		o.api.writeFailure(w, r, x, f)
 		return
 	}
@@ -153,6 +166,7 @@ func (o *opState) proxy(w http.ResponseWriter, r *http.Request, x *exchange) {
 	x.decision = fmt.Sprintf("%d proxied to %s (%d violation(s))", resp.StatusCode, up.base.Host, len(violations))
 	h := w.Header()
 	copyEndToEnd(h, resp.Header)
+	h.Del(ViolationsHeader) // only usermock says what was violated, never the upstream
 	h.Set(DecisionHeader, headerSafe(x.decision))
 	if len(violations) > 0 {
 		h.Set(ViolationsHeader, headerSafe(violationsText(violations)))
@@ -244,4 +258,34 @@ func trimURLError(err error) string {
 func errorsIsTimeout(err error) bool {
 	var ue *url.Error
 	return asURLError(err, &ue) && ue.Timeout() || err == context.DeadlineExceeded
+}
+
+// stripControls removes what only usermock reads from a forwarded request: the __delay,
+// __fault, __code, __example and __dynamic query parameters and the Prefer tokens of the
+// same names (other Prefer tokens are the vendor's).
+func stripControls(r *http.Request) {
+	if strings.Contains(r.URL.RawQuery, "__") {
+		q := r.URL.Query()
+		for k := range q {
+			if strings.HasPrefix(k, "__") {
+				q.Del(k)
+			}
+		}
+		r.URL.RawQuery = q.Encode()
+	}
+	var kept []string
+	for _, h := range r.Header.Values("Prefer") {
+		for _, part := range strings.FieldsFunc(h, func(c rune) bool { return c == ',' }) {
+			key, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+			switch strings.ToLower(strings.TrimSpace(key)) {
+			case "delay", "fault", "code", "example", "dynamic":
+			default:
+				kept = append(kept, strings.TrimSpace(part))
+			}
+		}
+	}
+	r.Header.Del("Prefer")
+	if len(kept) > 0 {
+		r.Header.Set("Prefer", strings.Join(kept, ", "))
+	}
 }

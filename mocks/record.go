@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,7 +15,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/usermock/usermock/internal/jsonvalue"
 	"github.com/usermock/usermock/internal/record"
 )
 
@@ -53,9 +51,9 @@ func (rc *recorder) record(o *opState, r *http.Request, reqBody []byte, status i
 	if len(body) > 0 {
 		v, err := parseStrictJSON(body)
 		if err != nil {
-			value = string(body) // a text answer is kept as text
+			value = o.api.redact.bodyText(body) // a text answer is kept as text, secrets hidden
 		} else {
-			value = v
+			value = redactValue(v, o.api.redact.fields, 0) // a vendor that echoes a secret: not in the example
 		}
 	}
 	sum := sha256.Sum256(append([]byte(fmt.Sprintf("%s %d %s\x00", o.op.ID, status, mt)), body...))
@@ -116,58 +114,26 @@ func (rc *recorder) write(id string) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// redactedRequest is the request as the recording keeps it: credentials (security scheme
-// headers and query parameters, body credentials, writeOnly fields) replaced by REDACTED.
+// redactedRequest is the request as the recording keeps it, hidden as the journal hides it
+// (credential headers and query parameters, secret members at any depth, bodies that cannot
+// be redacted withheld); headers of the connection are left out.
 func (o *opState) redactedRequest(r *http.Request, raw []byte) record.Request {
-	secret := map[string]bool{"authorization": true, "cookie": true, "proxy-authorization": true}
-	for _, s := range o.op.Schemes {
-		if s.In == "header" {
-			secret[strings.ToLower(s.Header)] = true
-		}
-	}
+	red := o.api.redact
 	rr := record.Request{Method: r.Method, Path: r.URL.Path, Header: map[string]string{}}
-	if q := r.URL.Query(); len(q) > 0 {
-		for _, s := range o.op.Schemes {
-			if s.In == "query" && q.Has(s.Header) {
-				q.Set(s.Header, Redacted)
-			}
-		}
-		rr.Path += "?" + q.Encode()
+	if q := red.rawQuery(r.URL.RawQuery); q != "" {
+		rr.Path += "?" + q
 	}
-	names := make([]string, 0, len(r.Header))
-	for k := range r.Header {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		v := r.Header.Get(k)
-		if secret[strings.ToLower(k)] {
-			v = Redacted
-		}
-		rr.Header[k] = v
+	h := http.Header{}
+	copyEndToEnd(h, r.Header)
+	for k, vs := range red.headerValues(h) {
+		rr.Header[k] = strings.Join(vs, ", ")
 	}
 	if len(raw) > 0 {
-		if v, err := parseStrictJSON(raw); err == nil {
-			v = jsonvalue.Copy(v)
-			if m, ok := v.(map[string]any); ok {
-				if o.op.Credentials != nil {
-					for _, f := range o.op.Credentials.Fields {
-						if _, ok := m[f]; ok {
-							m[f] = Redacted
-						}
-					}
-				}
-				if s := o.op.RequestSchema(); s != nil {
-					for name, p := range s.Properties {
-						if _, ok := m[name]; ok && p.Value != nil && p.Value.WriteOnly {
-							m[name] = Redacted
-						}
-					}
-				}
-			}
+		text := red.bodyText(raw)
+		if v, err := parseStrictJSON([]byte(text)); err == nil {
 			rr.Body = yamlValue(v)
 		} else {
-			rr.Body = string(raw)
+			rr.Body = text
 		}
 	}
 	return rr

@@ -3,11 +3,17 @@ package mocks
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/render"
 )
 
 // redacted replaces a credential in the journal.
@@ -19,7 +25,7 @@ const redacted = "[redacted]"
 type redaction struct {
 	headers map[string]bool // canonical header names
 	query   map[string]bool
-	fields  map[string]bool // top-level JSON body fields
+	fields  map[string]bool // JSON body members, at any depth, and form fields
 }
 
 var alwaysSecretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "Api-Key"}
@@ -53,11 +59,7 @@ func newRedaction(api *apispec.API) redaction {
 			if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
 				continue
 			}
-			for name, p := range mt.Schema.Value.Properties {
-				if p != nil && p.Value != nil && p.Value.WriteOnly {
-					r.fields[name] = true
-				}
-			}
+			writeOnlyNames(mt.Schema.Value, r.fields, 0)
 		}
 	}
 	return r
@@ -86,7 +88,7 @@ func (r redaction) headerValues(h http.Header) http.Header {
 		hidden := make([]string, len(vs))
 		for i, v := range vs {
 			hidden[i] = redacted
-			if scheme, _, ok := strings.Cut(v, " "); ok && isSchemeWord(scheme) {
+			if scheme, _, ok := strings.Cut(v, " "); ok && knownScheme(scheme) {
 				hidden[i] = scheme + " " + redacted
 			}
 		}
@@ -95,16 +97,15 @@ func (r redaction) headerValues(h http.Header) http.Header {
 	return out
 }
 
-func isSchemeWord(s string) bool {
-	if s == "" || len(s) > 20 {
-		return false
+// knownScheme reports whether a header value's first word is an HTTP auth scheme (kept, so
+// that "did my app send a bearer token?" stays answerable); any other first word may be the
+// secret itself.
+func knownScheme(s string) bool {
+	switch strings.ToLower(s) {
+	case "bearer", "basic", "digest", "token", "apikey", "hmac", "negotiate":
+		return true
 	}
-	for _, c := range s {
-		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
-			return false
-		}
-	}
-	return true
+	return false
 }
 
 // rawQuery returns the raw query with credential parameters redacted; other parameters keep
@@ -123,61 +124,148 @@ func (r redaction) rawQuery(raw string) string {
 	return strings.Join(parts, "&")
 }
 
-// bodyText returns the body as text with the credential and writeOnly fields of a JSON object
-// redacted, other members kept as sent and in order. A body that is not a whole JSON object
-// (other media types, or clipped) is kept as it is, unless it names a secret field: then
-// it is withheld, since it cannot be redacted safely.
+// bodyText returns the body as text with the credential and writeOnly members redacted, at
+// any depth. A JSON body is rewritten (members sorted); a form body has its fields redacted;
+// any other body (clipped, not JSON, another media type) is withheld whole when the API has
+// secret fields, since names can hide behind escapes and cuts.
 func (r redaction) bodyText(b []byte) string {
 	if len(r.fields) == 0 || len(b) == 0 {
 		return string(b)
 	}
-	if out, ok := redactObject(b, r.fields); ok {
+	if out, ok := redactJSON(b, r.fields); ok {
 		return out
 	}
-	for f := range r.fields {
-		if bytes.Contains(b, []byte(`"`+f+`"`)) {
-			return redacted + " (a body naming credential fields that is not a whole JSON object)"
+	if form, err := url.ParseQuery(string(b)); err == nil && len(form) > 0 && !bytes.ContainsAny(b, "{}[]\\\n") {
+		for k := range form {
+			if r.fields[k] {
+				form[k] = []string{redacted}
+			}
 		}
+		return form.Encode()
 	}
-	return string(b)
+	return fmt.Sprintf("%s (%d bytes withheld: not whole JSON, and this API has secret fields)", redacted, len(b))
 }
 
-// redactObject rewrites a JSON object, replacing the values of the given top-level members.
-func redactObject(b []byte, fields map[string]bool) (string, bool) {
+// redactValue replaces the values of secret members, at any depth.
+func redactValue(v any, fields map[string]bool, depth int) any {
+	if depth > 64 {
+		return redacted
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if fields[k] {
+				t[k] = redacted
+			} else {
+				t[k] = redactValue(e, fields, depth+1)
+			}
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = redactValue(e, fields, depth+1)
+		}
+	}
+	return v
+}
+
+// writeOnlyNames collects the names of writeOnly properties, at any depth.
+func writeOnlyNames(s *openapi3.Schema, into map[string]bool, depth int) {
+	if s == nil || depth > 16 {
+		return
+	}
+	for name, p := range s.Properties {
+		if p == nil || p.Value == nil {
+			continue
+		}
+		if p.Value.WriteOnly {
+			into[name] = true
+		}
+		writeOnlyNames(p.Value, into, depth+1)
+	}
+	for _, subs := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
+		for _, sub := range subs {
+			writeOnlyNames(sub.Value, into, depth+1)
+		}
+	}
+	if s.Items != nil {
+		writeOnlyNames(s.Items.Value, into, depth+1)
+	}
+}
+
+// redactJSON rewrites a whole JSON value token by token, members in their order, the values
+// of secret members (at any depth, names compared unescaped) replaced.
+func redactJSON(b []byte, fields map[string]bool) (string, bool) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	var out bytes.Buffer
+	if err := redactNext(dec, &out, fields, 0); err != nil {
 		return "", false
 	}
-	var out strings.Builder
-	out.WriteByte('{')
-	first := true
-	for dec.More() {
-		tok, err := dec.Token()
-		key, isKey := tok.(string)
-		if err != nil || !isKey {
-			return "", false
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return "", false
-		}
-		if !first {
-			out.WriteByte(',')
-		}
-		first = false
-		k, _ := json.Marshal(key)
-		out.Write(k)
-		out.WriteByte(':')
-		if fields[key] {
-			out.WriteString(`"` + redacted + `"`)
-		} else {
-			out.Write(raw)
-		}
+	if _, err := dec.Token(); err != io.EOF {
+		return "", false // trailing data: not one whole JSON value
 	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return "", false
-	}
-	out.WriteByte('}')
 	return out.String(), true
+}
+
+func redactNext(dec *json.Decoder, out *bytes.Buffer, fields map[string]bool, depth int) error {
+	if depth > 64 {
+		return errors.New("too deep")
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			out.WriteByte('{')
+			for first := true; dec.More(); first = false {
+				kt, err := dec.Token()
+				key, ok := kt.(string)
+				if err != nil || !ok {
+					return errors.New("bad key")
+				}
+				if !first {
+					out.WriteByte(',')
+				}
+				out.Write(render.AppendString(nil, key))
+				out.WriteByte(':')
+				if fields[key] {
+					var skip json.RawMessage
+					if err := dec.Decode(&skip); err != nil {
+						return err
+					}
+					out.Write(render.AppendString(nil, redacted))
+					continue
+				}
+				if err := redactNext(dec, out, fields, depth+1); err != nil {
+					return err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return err
+			}
+			out.WriteByte('}')
+		case '[':
+			out.WriteByte('[')
+			for first := true; dec.More(); first = false {
+				if !first {
+					out.WriteByte(',')
+				}
+				if err := redactNext(dec, out, fields, depth+1); err != nil {
+					return err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return err
+			}
+			out.WriteByte(']')
+		default:
+			return errors.New("unexpected delimiter")
+		}
+	default:
+		out.Write(render.Append(nil, t, nil))
+	}
+	return nil
 }

@@ -351,7 +351,7 @@ func (s *Server) record(r *http.Request, x *exchange, sw *statusWriter, body *ca
 		Fault: x.fault, Violations: x.violations,
 		Query:    red.rawQuery(r.URL.RawQuery),
 		Request:  message{Headers: red.headerValues(r.Header)},
-		Response: message{Headers: red.headerValues(sw.Header()), Body: string(sw.body), BodyBytes: sw.n, Truncated: sw.n > len(sw.body)}}
+		Response: message{Headers: red.headerValues(sw.Header()), Body: red.bodyText(sw.body), BodyBytes: sw.n, Truncated: sw.n > len(sw.body)}}
 	if body != nil {
 		e.Request.Body, e.Request.BodyBytes, e.Request.Truncated = red.bodyText(body.head), body.n, body.n > len(body.head)
 	}

@@ -157,6 +157,10 @@ func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.
 	if c.maxConns > 0 {
 		ln = limitListener(ln, c.maxConns)
 	}
+	if c.timeouts.write > 0 && c.timeouts.write < c.maxDelay+5*time.Second {
+		// A delayed answer must still fit in the write timeout, or the client gets nothing.
+		c.timeouts.write = c.maxDelay + 5*time.Second
+	}
 	headerTimeout := 10 * time.Second
 	if c.timeouts.read > 0 && c.timeouts.read < headerTimeout {
 		headerTimeout = c.timeouts.read
