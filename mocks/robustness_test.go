@@ -235,3 +235,28 @@ func TestStorageFailureIsAnHonest500(t *testing.T) {
 	assert.Equal(t, 200, do(t, ts.URL, call{method: "GET", path: "/__health"}).status)
 	assert.Equal(t, 200, do(t, ts.URL, call{path: c.path, headers: c.headers, body: body}).status, "the refused create was not kept")
 }
+
+// TestJournalListingIsBounded: the journal's JSON can be larger than the journal (escapes);
+// one listing never answers more than maxListingBytes, and says it stopped.
+func TestJournalListingIsBounded(t *testing.T) {
+	_, ts := newTestServer(t)
+	c := caseFor("ruangkerja")
+	big := strings.Repeat("<", 60<<10)
+	for i := 0; i < 200; i++ {
+		h := map[string]string{"X-Big": big}
+		for k, v := range c.headers {
+			h[k] = v
+		}
+		do(t, ts.URL, call{path: c.path, headers: h, body: `{}`})
+	}
+	got := do(t, ts.URL, call{method: "GET", path: "/__admin/requests?limit=1000"})
+	require.Equal(t, 200, got.status)
+	assert.LessOrEqual(t, len(got.body), maxListingBytes+(1<<20))
+	var v struct {
+		Requests  []map[string]any
+		Truncated bool
+	}
+	require.NoError(t, json.Unmarshal(got.body, &v))
+	assert.True(t, v.Truncated)
+	assert.NotEmpty(t, v.Requests)
+}
