@@ -49,6 +49,9 @@ func (s *File) compact() (err error) {
 	}
 	s.f.Close()
 	s.f, s.off = f, n
+	if err := s.lock.relockData(s.path); err != nil {
+		return fmt.Errorf("lock the compacted log: %w", err)
+	}
 	if err := s.fs.syncDir(dir); err != nil {
 		return fmt.Errorf("sync directory after renaming: %w", err)
 	}

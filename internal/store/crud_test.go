@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -165,4 +166,21 @@ func TestKeepBytes(t *testing.T) {
 	_, err = m.Create(Record{API: "a", Claims: []Claim{{Rule: "u", Key: "0"}}}, nil, nil)
 	var ce *ConflictError
 	assert.ErrorAs(t, err, &ce, "and so do its unique values")
+}
+
+// TestOneServerPerFileWhateverItsName: a second opener through a symbolic or hard link to
+// the same state file is refused, as through the same path.
+func TestOneServerPerFileWhateverItsName(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.jsonl")
+	f, err := OpenFile(path)
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, os.Symlink(path, filepath.Join(dir, "sym.jsonl")))
+	require.NoError(t, os.Link(path, filepath.Join(dir, "hard.jsonl")))
+	for _, name := range []string{"state.jsonl", "sym.jsonl", "hard.jsonl"} {
+		_, err := OpenFile(filepath.Join(dir, name))
+		var le *LockedError
+		assert.ErrorAs(t, err, &le, name)
+	}
 }
