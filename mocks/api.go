@@ -62,10 +62,18 @@ func newAPIState(s *Server, api *apispec.API, set *fixture.Set) (*apiState, erro
 	}
 	a.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeFrom(r.Context())
+		if a.upstream != nil {
+			a.forwardUndocumented(w, r, x, fmt.Sprintf("no documented operation matches %s %s", r.Method, r.URL.Path))
+			return
+		}
 		a.writeFailure(w, r, x, fail(apispec.KindNotFound, "", "no endpoint matches %s; documented: %s", r.URL.Path, a.pathList()))
 	})
 	a.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := exchangeFrom(r.Context())
+		if a.upstream != nil {
+			a.forwardUndocumented(w, r, x, fmt.Sprintf("method %s is not documented for %s (documented: %s)", r.Method, r.URL.Path, strings.Join(a.allowed(r), ", ")))
+			return
+		}
 		allow := a.allowed(r)
 		f := fail(apispec.KindMethodNotAllowed, "", "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", "))
 		f.allow = allow

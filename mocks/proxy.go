@@ -90,14 +90,10 @@ func copyEndToEnd(dst, src http.Header) {
 
 // proxy validates the request, forwards it, judges and relays the answer.
 func (o *opState) proxy(w http.ResponseWriter, r *http.Request, x *exchange) {
-	up := o.api.upstream
-	raw, err := io.ReadAll(io.LimitReader(r.Body, o.api.srv.maxBody+1))
-	if err != nil {
-		o.api.writeFailure(w, r, x, fail(apispec.KindMalformed, "", "request body could not be read: %v", err))
-		return
-	}
-	if int64(len(raw)) > o.api.srv.maxBody {
-		o.api.writeFailure(w, r, x, fail(apispec.KindTooLarge, "", "request body exceeds %d bytes", o.api.srv.maxBody))
+	a := o.api
+	raw, f := a.readAll(r)
+	if f != nil {
+		a.writeFailure(w, r, x, f)
 		return
 	}
 	in := r.Clone(r.Context())
@@ -107,15 +103,63 @@ func (o *opState) proxy(w http.ResponseWriter, r *http.Request, x *exchange) {
 	for _, p := range problems {
 		violations = append(violations, Violation{Side: "request", Field: p.Field, Message: p.Reason})
 	}
-	if len(problems) > 0 && o.api.srv.proxyErrors {
+	if len(problems) > 0 && a.srv.proxyErrors {
 		x.violations = violations
-		o.api.writeFailure(w, r, x, &failure{kind: kind, problems: problems})
+		a.writeFailure(w, r, x, &failure{kind: kind, problems: problems})
 		return
 	}
+	resp, body, f := a.roundTrip(r, raw)
+	if f != nil {
+		x.violations = append(violations, Violation{Side: "response", Message: f.message()})
+		a.writeFailure(w, r, x, f)
+		return
+	}
+	violations = append(violations, o.judgeUpstream(in, raw, resp.StatusCode, resp.Header, body)...)
+	if rc := a.srv.recorder; rc != nil {
+		if err := rc.record(o, in, raw, resp.StatusCode, resp.Header, body); err != nil {
+			a.srv.log.Warn("recording failed", "api", a.api.ID, "cause", err.Error())
+		}
+	}
+	x.valid = len(problems) == 0
+	a.relay(w, x, resp, body, violations)
+}
+
+// forwardUndocumented forwards a request no documented operation takes (an unknown path or
+// method): the vendor answers, and the request is a violation of the spec.
+func (a *apiState) forwardUndocumented(w http.ResponseWriter, r *http.Request, x *exchange, why string) {
+	raw, f := a.readAll(r)
+	if f != nil {
+		a.writeFailure(w, r, x, f)
+		return
+	}
+	violations := []Violation{{Side: "request", Message: why}}
+	resp, body, f := a.roundTrip(r, raw)
+	if f != nil {
+		x.violations = append(violations, Violation{Side: "response", Message: f.message()})
+		a.writeFailure(w, r, x, f)
+		return
+	}
+	a.relay(w, x, resp, body, violations)
+}
+
+// readAll buffers a request body to validate and forward it, within --max-body.
+func (a *apiState) readAll(r *http.Request) ([]byte, *failure) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, a.srv.maxBody+1))
+	if err != nil {
+		return nil, fail(apispec.KindMalformed, "", "request body could not be read: %v", err)
+	}
+	if int64(len(raw)) > a.srv.maxBody {
+		return nil, fail(apispec.KindTooLarge, "", "request body exceeds %d bytes", a.srv.maxBody)
+	}
+	return raw, nil
+}
+
+// roundTrip sends the request to the upstream and reads its whole answer.
+func (a *apiState) roundTrip(r *http.Request, raw []byte) (*http.Response, []byte, *failure) {
+	up := a.upstream
 	out, err := http.NewRequestWithContext(r.Context(), r.Method, up.target(r), bytes.NewReader(raw))
 	if err != nil {
-		o.api.writeFailure(w, r, x, fail(apispec.KindInternal, "", "cannot build the upstream request: %v", err))
-		return
+		return nil, nil, fail(apispec.KindInternal, "", "cannot build the upstream request: %v", err)
 	}
 	copyEndToEnd(out.Header, r.Header)
 	out.Header.Del("Host")
@@ -126,44 +170,34 @@ func (o *opState) proxy(w http.ResponseWriter, r *http.Request, x *exchange) {
 	out.ContentLength = int64(len(raw))
 	resp, err := up.client.Do(out)
 	if err != nil {
-		x.violations = append(violations, Violation{Side: "response", Message: "the upstream did not answer: " + err.Error()})
-		f := fail(apispec.KindUnavailable, "", "the upstream %s did not answer: %v", up.base.Host, trimURLError(err))
-		f.status = http.StatusBadGateway
-		if errorsIsTimeout(err) {
-			f.status = http.StatusGatewayTimeout
-		}
-		o.api.writeFailure(w, r, x, f)
-		return
+		return nil, nil, gatewayFailure(err, "the upstream %s did not answer: %s", up.base.Host, trimURLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody+1))
-	if err != nil || len(body) > maxUpstreamBody {
-		why := fmt.Sprintf("it is over the proxy's %d MiB limit", maxUpstreamBody>>20)
-		f := fail(apispec.KindUnavailable, "", "the upstream answer could not be read whole: %s", why)
-		f.status = http.StatusBadGateway
-		if err != nil {
-			why = trimURLError(err)
-			f = fail(apispec.KindUnavailable, "", "the upstream answer could not be read whole: %s", why)
-			f.status = http.StatusBadGateway
-			if errorsIsTimeout(err) {
-				f.status = http.StatusGatewayTimeout
-			}
-		}
-		x.violations = append(violations, Violation{Side: "response", Message: "the upstream answer could not be read whole: " + why})
-		o.api.writeFailure(w, r, x, f)
-		return
+	switch {
+	case err != nil:
+		return nil, nil, gatewayFailure(err, "the upstream answer could not be read whole: %s", trimURLError(err))
+	case len(body) > maxUpstreamBody:
+		return nil, nil, gatewayFailure(nil, "the upstream answer could not be read whole: it is over the proxy's %d MiB limit", maxUpstreamBody>>20)
 	}
-	for _, v := range o.judgeUpstream(in, raw, resp.StatusCode, resp.Header, body) {
-		violations = append(violations, v)
+	return resp, body, nil
+}
+
+// gatewayFailure is the unavailable kind as a gateway answers it: 504 on a timeout, else 502.
+func gatewayFailure(err error, format string, args ...any) *failure {
+	f := fail(apispec.KindUnavailable, "", format, args...)
+	f.status = http.StatusBadGateway
+	if err != nil && errorsIsTimeout(err) {
+		f.status = http.StatusGatewayTimeout
 	}
-	if rc := o.api.srv.recorder; rc != nil {
-		if err := rc.record(o, in, raw, resp.StatusCode, resp.Header, body); err != nil {
-			o.api.srv.log.Warn("recording failed", "api", o.api.api.ID, "cause", err.Error())
-		}
-	}
-	x.violations, x.valid = violations, len(problems) == 0
+	return f
+}
+
+// relay passes the upstream's answer back unchanged, with usermock's verdicts.
+func (a *apiState) relay(w http.ResponseWriter, x *exchange, resp *http.Response, body []byte, violations []Violation) {
+	x.violations = violations
 	x.status = resp.StatusCode
-	x.decision = fmt.Sprintf("%d proxied to %s (%d violation(s))", resp.StatusCode, up.base.Host, len(violations))
+	x.decision = fmt.Sprintf("%d proxied to %s (%d violation(s))", resp.StatusCode, a.upstream.base.Host, len(violations))
 	h := w.Header()
 	copyEndToEnd(h, resp.Header)
 	h.Del(ViolationsHeader) // only usermock says what was violated, never the upstream

@@ -94,7 +94,10 @@ func TestProxyJudgesTheVendor(t *testing.T) {
 		mu.Unlock()
 		var v struct{ EmployeeID string }
 		_ = json.Unmarshal(b, &v)
-		a := answers[v.EmployeeID]
+		a, ok := answers[v.EmployeeID]
+		if !ok {
+			a.status, a.ct, a.body = 200, "application/json", `{}`
+		}
 		w.Header().Set("Content-Type", a.ct)
 		w.Header().Set("X-Vendor", "yes")
 		w.WriteHeader(a.status)
@@ -123,6 +126,14 @@ func TestProxyJudgesTheVendor(t *testing.T) {
 	assert.NotEmpty(t, send("WRONGCODE").header.Get(ViolationsHeader), "a 409 that is not the documented duplicate error")
 	assert.Empty(t, send("DUP").header.Get(ViolationsHeader))
 	assert.Contains(t, send("DUP").header.Get(ViolationsHeader), "the upstream accepted a duplicate (rule employee_id_unique", "unique rules learned from the vendor's own answers")
+
+	get := do(t, ts.URL, call{method: http.MethodGet, path: c.path + "?__delay=0&x=1", headers: map[string]string{"Authorization": "access_token", "Prefer": "delay=0, respond-async"}})
+	assert.Equal(t, 200, get.status, "an undocumented method is forwarded, not answered 405 locally")
+	assert.Contains(t, get.header.Get(ViolationsHeader), "request: method GET is not documented")
+	mu.Lock()
+	assert.Equal(t, "x=1", seen.URL.RawQuery, "usermock's own controls are not forwarded")
+	assert.Equal(t, "respond-async", seen.Header.Get("Prefer"))
+	mu.Unlock()
 
 	vendor.Close()
 	down := send("ANY")
