@@ -107,6 +107,7 @@ func (s *Server) adminRequests(w http.ResponseWriter, r *http.Request) {
 	buf.WriteString("{\n  \"requests\": [")
 	shown := 0
 	for _, e := range entries {
+		e = s.redactEntry(e)
 		var one bytes.Buffer
 		enc := json.NewEncoder(&one)
 		enc.SetEscapeHTML(false)
@@ -365,4 +366,13 @@ func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
 		a.faults.Store(nil)
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// redactEntry hides the secret members of a journalled exchange's bodies, as the API's
+// redaction says; headers and query were redacted when the entry was made.
+func (s *Server) redactEntry(e entry) entry {
+	red := s.redactionFor(e.API)
+	e.Request.Body = red.bodyText([]byte(e.Request.Body))
+	e.Response.Body = red.bodyText([]byte(e.Response.Body))
+	return e
 }

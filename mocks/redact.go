@@ -132,6 +132,9 @@ func (r redaction) bodyText(b []byte) string {
 	if len(r.fields) == 0 || len(b) == 0 {
 		return string(b)
 	}
+	if !r.mayHoldSecret(b) {
+		return string(b) // the common case, kept cheap: no secret name, and no escape that could spell one
+	}
 	if out, ok := redactJSON(b, r.fields); ok {
 		return out
 	}
@@ -268,4 +271,18 @@ func redactNext(dec *json.Decoder, out *bytes.Buffer, fields map[string]bool, de
 		out.Write(render.Append(nil, t, nil))
 	}
 	return nil
+}
+
+// mayHoldSecret reports whether a body could name a secret field: it spells one of the names,
+// or holds a backslash (an escaped name) or a percent sign (a form-encoded one).
+func (r redaction) mayHoldSecret(b []byte) bool {
+	if bytes.IndexByte(b, '\\') >= 0 || bytes.IndexByte(b, '%') >= 0 {
+		return true
+	}
+	for f := range r.fields {
+		if bytes.Contains(b, []byte(f)) {
+			return true
+		}
+	}
+	return false
 }
