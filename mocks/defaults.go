@@ -37,7 +37,7 @@ func collectDefaults(s *openapi3.Schema, at []string, depth int) []defaultValue 
 		path := append(append([]string(nil), at...), name)
 		if p.Default != nil {
 			ifEmpty, _ := p.Extensions[EmptyDefaultExtension].(bool)
-			out = append(out, defaultValue{path: path, value: normalizeDecoded(jsonvalue.Copy(p.Default)), ifEmpty: ifEmpty})
+			out = append(out, defaultValue{path: path, value: jsonvalue.Normalize(p.Default), ifEmpty: ifEmpty})
 		}
 		if p.Type.Is("object") || len(p.Properties) > 0 {
 			out = append(out, collectDefaults(p, path, depth+1)...)

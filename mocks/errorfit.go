@@ -51,7 +51,7 @@ func (o *opState) compileErrorShapes() {
 		if o.errorShapes == nil {
 			o.errorShapes = map[int]*errorShape{}
 		}
-		o.errorShapes[status] = &errorShape{base: normalizeDecoded(jsonvalue.Copy(base)), schema: s, order: o.op.Order(status, name)}
+		o.errorShapes[status] = &errorShape{base: jsonvalue.Normalize(base), schema: s, order: o.op.Order(status, name)}
 	}
 }
 

@@ -2,7 +2,6 @@ package mocks
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
@@ -127,31 +126,7 @@ func (o *opState) decodeOther(r *http.Request, mt, key string, b []byte) (any, *
 	if s, ok := v.(string); ok && !utf8.ValidString(s) {
 		return nil, fail(apispec.KindMalformed, "", "request body is not valid UTF-8")
 	}
-	return jsonvalue.Copy(normalizeDecoded(v)), nil
-}
-
-// normalizeDecoded turns what kin's decoders give (float64, int64, ...) into the values the
-// strict JSON decoder gives, so rules and echo treat every media type alike.
-func normalizeDecoded(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			t[k] = normalizeDecoded(e)
-		}
-		return t
-	case []any:
-		for i, e := range t {
-			t[i] = normalizeDecoded(e)
-		}
-		return t
-	case float64:
-		return json.Number(strconv.FormatFloat(t, 'f', -1, 64))
-	case int64:
-		return json.Number(strconv.FormatInt(t, 10))
-	case int:
-		return json.Number(strconv.Itoa(t))
-	}
-	return v
+	return jsonvalue.Normalize(v), nil
 }
 
 func oneLine(s string) string {

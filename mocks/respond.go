@@ -38,13 +38,13 @@ func (o *opState) compileTemplates() error {
 				if !ok {
 					continue
 				}
-				base = normalizeDecoded(jsonvalue.Copy(v))
+				base = jsonvalue.Normalize(v)
 			} else if v, ok := o.op.SingleExample(status); ok {
-				base = normalizeDecoded(jsonvalue.Copy(v))
+				base = jsonvalue.Normalize(v)
 			} else if schema := o.op.ResponseSchema(status); schema != nil {
 				g := o.api.srv.gen
 				g.mu.Lock()
-				base = normalizeDecoded(fake.Value(g.faker, schema, "", fake.Response))
+				base = jsonvalue.Normalize(fake.Value(g.faker, schema, "", fake.Response))
 				g.mu.Unlock()
 			}
 			o.templates[templateKey(status, name)] = &responseTemplate{status: status, name: name,
