@@ -1,0 +1,213 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// redisServer is a redis-server the test started on a free loopback port, appending to a
+// file in its own directory so a restart keeps what was acknowledged.
+type redisServer struct {
+	t    *testing.T
+	port int
+	dir  string
+	cmd  *exec.Cmd
+}
+
+// startRedis starts redis-server, or skips when the binary is absent (.ci/run installs it).
+func startRedis(t *testing.T) *redisServer {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("redis-server is not installed (apt-get install redis-server): the Redis store is not tested")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	s := &redisServer{t: t, port: port, dir: t.TempDir()}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
+
+func (s *redisServer) start() {
+	s.t.Helper()
+	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", s.dir)
+	require.NoError(s.t, s.cmd.Start())
+	require.Eventually(s.t, func() bool {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.port))
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, 10*time.Second, 20*time.Millisecond, "redis-server did not listen")
+}
+
+func (s *redisServer) stop() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	s.cmd = nil
+}
+
+func openRedis(t *testing.T, srv *redisServer, prefix string) *Redis {
+	t.Helper()
+	r, err := OpenRedis(srv.url(), prefix)
+	require.NoError(t, err)
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// TestRedisCRUD: the Redis store reads, lists, updates and deletes as memory does.
+func TestRedisCRUD(t *testing.T) {
+	s := openRedis(t, startRedis(t), "t:")
+	keyed(t, s, "1", "x")
+	keyed(t, s, "2", "y")
+	_, err := s.Create(Record{API: "a", Collection: "/w"}, nil, func(int64) (any, string, error) { return nil, "1", nil })
+	var kt *KeyTakenError
+	require.ErrorAs(t, err, &kt, "a key names one record")
+
+	got, err := s.Get("a", "/w", "1")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"id":"1"}`, string(got.Response.(json.RawMessage)))
+	assert.EqualValues(t, 1, got.Seq)
+	_, err = s.Get("a", "/other", "1")
+	assert.ErrorIs(t, err, ErrNotFound, "collections are apart")
+
+	page, total, err := s.List("a", "/w", 1, 5)
+	require.NoError(t, err)
+	assert.Equal(t, 2, total)
+	require.Len(t, page, 1)
+	assert.Equal(t, "2", page[0].Key)
+
+	_, err = s.Update("a", "/w", "1", change("y"))
+	var ce *ConflictError
+	require.ErrorAs(t, err, &ce, "another record holds y")
+	up, err := s.Update("a", "/w", "1", change("x"))
+	require.NoError(t, err, "a record may keep its own key")
+	assert.Equal(t, got.Seq, up.Seq)
+	up, err = s.Update("a", "/w", "1", change("z"))
+	require.NoError(t, err)
+	assert.Equal(t, "1", up.Key)
+	keyed(t, s, "3", "x") // x was freed by the update
+
+	_, err = s.Update("a", "/w", "9", change("q"))
+	assert.ErrorIs(t, err, ErrNotFound)
+	_, err = s.Delete("a", "/w", "2")
+	require.NoError(t, err)
+	_, err = s.Delete("a", "/w", "2")
+	assert.ErrorIs(t, err, ErrNotFound)
+	keyed(t, s, "4", "y") // y was freed by the delete
+	_, total, _ = s.List("a", "/w", 0, -1)
+	assert.Equal(t, 3, total)
+	assert.Len(t, s.Records("a"), 3)
+	require.NoError(t, s.Err())
+}
+
+// TestRedisReplicasShareOneClaim: 200 creates of one unique value, split across two stores on
+// one Redis, give exactly one success; a limit is shared the same way.
+func TestRedisReplicasShareOneClaim(t *testing.T) {
+	srv := startRedis(t)
+	replicas := []*Redis{openRedis(t, srv, "t:"), openRedis(t, srv, "t:")}
+	var won, limited atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := replicas[i%2]
+			_, err := s.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "id", Key: "EMPLY001"}}}, nil,
+				func(seq int64) (any, string, error) { return json.RawMessage(`{}`), fmt.Sprint("k", seq), nil })
+			if err == nil {
+				won.Add(1)
+			} else {
+				var ce *ConflictError
+				assert.ErrorAs(t, err, &ce)
+			}
+			_, err = s.Create(Record{API: "a", Groups: []string{"team"}}, []Limit{{Rule: "cap", Group: "team", Max: 7}}, nil)
+			if err == nil {
+				limited.Add(1)
+			} else {
+				var le *LimitError
+				assert.ErrorAs(t, err, &le)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.EqualValues(t, 1, won.Load(), "one replica took EMPLY001")
+	assert.EqualValues(t, 7, limited.Load(), "the limit counts the records of both replicas")
+}
+
+// TestRedisResetAcrossReplicas: a reset through one replica is what the other sees, with the
+// reseed's records; fixtures are seeded once however many replicas start.
+func TestRedisResetAcrossReplicas(t *testing.T) {
+	srv := startRedis(t)
+	one, two := openRedis(t, srv, "t:"), openRedis(t, srv, "t:")
+	fixtures := func(api string, tx Tx) error {
+		_, err := tx.Create(Record{API: "a", Collection: "/w", Seeded: true, Fixture: true, Claims: []Claim{{Rule: "u", Key: "fix"}}}, nil,
+			func(int64) (any, string, error) { return json.RawMessage(`{}`), "fix", nil })
+		return err
+	}
+	var wg sync.WaitGroup
+	for _, s := range []*Redis{one, two, one, two} {
+		wg.Add(1)
+		go func() { defer wg.Done(); assert.NoError(t, s.SeedOnce(fixtures)) }()
+	}
+	wg.Wait()
+	require.Len(t, two.Records("a"), 1, "fixtures are seeded once")
+	assert.EqualValues(t, 0, two.Records("a")[0].Seq)
+
+	keyed(t, one, "1", "x")
+	require.Len(t, two.Records("a"), 2)
+	require.NoError(t, one.Reset("a", fixtures))
+	recs := two.Records("a")
+	require.Len(t, recs, 1, "the other replica sees the reset")
+	assert.Equal(t, "fix", recs[0].Key)
+	got := keyed(t, two, "1", "x") // x is free again, and numbering starts over
+	assert.EqualValues(t, 1, got.Seq)
+
+	require.Error(t, two.Reset("", func(string, Tx) error { return fmt.Errorf("broken fixture") }))
+	assert.Len(t, one.Records("a"), 2, "a failed reseed changes nothing")
+	require.NoError(t, two.Reset("", nil))
+	assert.Empty(t, one.Records("a"))
+}
+
+// TestRedisRestart: while Redis is down every call fails with ErrUnavailable and Err says so;
+// once it is back (with what it had acknowledged) the store works again without taking a
+// unique key twice.
+func TestRedisRestart(t *testing.T) {
+	srv := startRedis(t)
+	s := openRedis(t, srv, "t:")
+	keyed(t, s, "1", "x")
+	srv.stop()
+
+	_, err := s.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "y"}}}, nil, nil)
+	assert.ErrorIs(t, err, ErrUnavailable)
+	assert.ErrorIs(t, err, ErrWrite)
+	_, err = s.Get("a", "/w", "1")
+	assert.ErrorIs(t, err, ErrUnavailable)
+	assert.ErrorIs(t, s.Err(), ErrUnavailable)
+
+	srv.start()
+	require.Eventually(t, func() bool { return s.Err() == nil }, 10*time.Second, 100*time.Millisecond, "Err clears once Redis is back")
+	_, err = s.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "x"}}}, nil, nil)
+	var ce *ConflictError
+	require.ErrorAs(t, err, &ce, "x was taken before the restart")
+	keyed(t, s, "2", "y")
+	assert.Len(t, s.Records("a"), 2)
+}
