@@ -109,6 +109,9 @@ func (o *opState) lookupFailure(err error, key string) *failure {
 }
 
 func storageFailure(err error) *failure {
+	if errors.Is(err, store.ErrUnavailable) {
+		return &failure{kind: apispec.KindUnavailable, problems: []problem{{Reason: "the record store is unavailable; retry later"}}, cause: err}
+	}
 	return &failure{kind: apispec.KindInternal, problems: []problem{{Reason: "the record store failed"}}, cause: err}
 }
 

@@ -219,7 +219,14 @@ func New(cfg Config) (*Server, error) {
 		writePlainJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "method not allowed",
 			"detail": fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)})
 	})
-	if err := s.seedFixtures("", s.store); err != nil {
+	// A store shared by replicas (Redis) seeds the fixtures once per database, not once per start.
+	seed := func() error { return s.seedFixtures("", s.store) }
+	if once, ok := s.store.(interface {
+		SeedOnce(func(string, store.Tx) error) error
+	}); ok {
+		seed = func() error { return once.SeedOnce(s.seedFixtures) }
+	}
+	if err := seed(); err != nil {
 		return nil, err
 	}
 	// Generated ids and serials continue where the stored records leave off instead of
