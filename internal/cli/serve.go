@@ -31,6 +31,8 @@ type serveConfig struct {
 	adminToken string
 	journal    int
 	state      string
+	storeURL   string
+	prefix     string
 	pprof      string
 	keep       int
 	journalMB  int
@@ -73,6 +75,8 @@ func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.
 	fset.StringVar(&c.adminToken, "admin-token", "", "token for /__admin/ from non-loopback clients (default: loopback only)")
 	fset.IntVar(&c.journal, "journal-size", 1000, "requests kept for GET /__admin/requests")
 	fset.StringVar(&c.state, "state", "", "file to keep records in across restarts (default: memory only)")
+	fset.StringVar(&c.storeURL, "store", "memory", "where records live: memory, or redis://HOST:PORT/DB (rediss:// for TLS) to share them between replicas")
+	fset.StringVar(&c.prefix, "store-prefix", store.DefaultRedisPrefix, "with --store redis://, the prefix of every key usermock writes")
 	fset.IntVar(&c.keep, "keep-records", 1000, "per API, keep the body and response of this many most recent records (older ones keep their unique keys); 0 keeps all")
 	fset.StringVar(&c.pprof, "pprof", "", "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (default: off)")
 	fset.IntVar(&c.journalMB, "journal-mb", 16, "bytes (in MiB) the request journal may hold; the oldest entries go first")
@@ -130,6 +134,13 @@ func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.
 	mem := store.NewMemoryKeeping(c.keep)
 	mem.SetKeepBytes(c.keepMB << 20)
 	var st store.Store = mem
+	if c.storeURL != "memory" {
+		rs, err := store.OpenRedis(c.storeURL, c.prefix)
+		if err != nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("--store: %w", err)}
+		}
+		st = rs
+	}
 	if c.state != "" {
 		fs, err := store.OpenFile(c.state)
 		if err != nil {
@@ -209,6 +220,13 @@ func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.
 func (c *serveConfig) check(stderr io.Writer) error {
 	if c.adminToken != "" && (len(strings.TrimSpace(c.adminToken)) < 16 || strings.ContainsAny(c.adminToken, " \t\r\n")) {
 		return usageError("--admin-token must be at least 16 characters without spaces (it guards reset and every stored record)")
+	}
+	switch {
+	case c.storeURL == "memory":
+	case c.state != "":
+		return usageError("--state and --store %s are exclusive: records live in the state file or in Redis", c.storeURL)
+	case !strings.HasPrefix(c.storeURL, "redis://") && !strings.HasPrefix(c.storeURL, "rediss://"):
+		return usageError("--store %q: want memory, redis://HOST:PORT/DB or rediss://HOST:PORT/DB", c.storeURL)
 	}
 	if c.journalMB < 1 {
 		return usageError("--journal-mb must be at least 1")

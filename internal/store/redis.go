@@ -39,9 +39,8 @@ type Redis struct {
 	c      *redis.Client
 	prefix string
 
-	mu      sync.Mutex
-	err     error     // the last failure to reach Redis, nil after a success
-	checked time.Time // when Err last asked Redis
+	mu  sync.Mutex
+	err error // the last failure to reach Redis, nil after a success
 }
 
 // OpenRedis connects to the Redis database rawURL names (redis://[user:pass@]host:port/db, or
@@ -86,19 +85,12 @@ func (r *Redis) run(s *redis.Script, write bool, args ...any) ([]any, error) {
 func (r *Redis) setErr(err error) {
 	r.mu.Lock()
 	r.err = err
-	r.checked = time.Now()
 	r.mu.Unlock()
 }
 
-// Err implements Store: the last failure to reach Redis. When no call told for a second, it
-// asks Redis, so /__health fails while Redis is down and recovers by itself when it is back.
+// Err implements Store: it asks Redis, so /__health fails while Redis is down and recovers
+// by itself when it is back.
 func (r *Redis) Err() error {
-	r.mu.Lock()
-	if time.Since(r.checked) < time.Second {
-		defer r.mu.Unlock()
-		return r.err
-	}
-	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := r.c.Ping(ctx).Err(); err != nil {
