@@ -2,6 +2,8 @@ package mocks
 
 import (
 	"context"
+	cryptorand "crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -234,6 +236,14 @@ func New(cfg Config) (*Server, error) {
 	if wm, ok := s.store.(interface{ Watermark() int64 }); ok {
 		if w := wm.Watermark(); w > 0 {
 			s.gen.faker = gofakeit.New(cfg.Seed + w*1_000_003)
+		}
+	}
+	// Replicas sharing a store would make up the same values from the same seed: each one's
+	// generator gets a stream of its own (replicas trade --seed's repeatability for that).
+	if sh, ok := s.store.(interface{ Shared() bool }); ok && sh.Shared() {
+		var b [8]byte
+		if _, err := cryptorand.Read(b[:]); err == nil {
+			s.gen.faker = gofakeit.New(cfg.Seed ^ int64(binary.LittleEndian.Uint64(b[:])))
 		}
 	}
 	s.handler = s.observe(s.withCORS(r))

@@ -106,6 +106,9 @@ func (r *Redis) Err() error {
 // Close implements Store.
 func (r *Redis) Close() error { return r.c.Close() }
 
+// Shared reports that other processes write to this store too (replicas).
+func (r *Redis) Shared() bool { return true }
+
 // redisRecord is how a record is kept: its encoding as memory keeps it.
 type redisRecord struct {
 	Meta     json.RawMessage `json:"meta"`
