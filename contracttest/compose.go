@@ -1,6 +1,8 @@
 package contracttest
 
 import (
+	"slices"
+
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -22,7 +24,7 @@ func objectView(s *openapi3.Schema) (props openapi3.Schemas, required []string) 
 			}
 		}
 		for _, r := range s.Required {
-			if !contains(required, r) {
+			if !slices.Contains(required, r) {
 				required = append(required, r)
 			}
 		}

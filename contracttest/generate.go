@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -358,16 +359,7 @@ func (b *opBuilder) fieldKinds(path []string) []apispec.Kind {
 
 // isCredential reports whether path is a credential carried in the body.
 func (b *opBuilder) isCredential(path []string) bool {
-	return b.op.Credentials != nil && len(path) == 1 && contains(b.op.Credentials.Fields, path[0])
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return b.op.Credentials != nil && len(path) == 1 && slices.Contains(b.op.Credentials.Fields, path[0])
 }
 
 func slug(s string) string {

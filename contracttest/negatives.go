@@ -2,6 +2,7 @@ package contracttest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -24,7 +25,7 @@ func (b *opBuilder) walk(s *openapi3.Schema, path []string, shown string) {
 		}
 		fp := append(append([]string(nil), path...), name)
 		fshown := strings.TrimPrefix(shown+"."+name, ".")
-		if contains(required, name) {
+		if slices.Contains(required, name) {
 			body := b.baseCopy()
 			jsonvalue.Delete(body, fp)
 			b.negative(&Case{ID: "body/" + strings.Join(fp, "/") + "/required", constraint: fshown + " required", field: fp[0],

@@ -316,7 +316,7 @@ func (a *apiState) seed(tx store.Tx, rec fixture.Record, validate, fromFixtures 
 	}
 	return tx.Create(store.Record{API: a.api.ID, Operation: o.op.ID, CreatedAt: a.srv.gen.now().UTC(),
 		Body: body, Header: header, Credential: cred, Claims: claims, Groups: groups, Seeded: true, Fixture: fromFixtures,
-		Collection: trimPath(o.op.Path)}, nil,
+		Collection: apispec.TrimPath(o.op.Path)}, nil,
 		func(seq int64) (any, string, error) {
 			values, present := o.slots(ctx, seq, nil)
 			b, key := o.render(t, values, present)

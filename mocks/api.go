@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -97,7 +98,7 @@ func (a *apiState) allowed(r *http.Request) []string {
 		probe := r.Clone(r.Context())
 		probe.Method = op.Method
 		var m mux.RouteMatch
-		if a.router.Match(probe, &m) && m.MatchErr == nil && (len(out) == 0 || !contains(out, op.Method)) {
+		if a.router.Match(probe, &m) && m.MatchErr == nil && (len(out) == 0 || !slices.Contains(out, op.Method)) {
 			out = append(out, op.Method)
 			if op.Method == http.MethodGet {
 				out = append(out, http.MethodHead)
@@ -172,15 +173,6 @@ func exchangeFrom(ctx context.Context) *exchange {
 		return x
 	}
 	return &exchange{}
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
 
 // challenges is the WWW-Authenticate value of an operation: one challenge per scheme it

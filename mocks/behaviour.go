@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/jsonvalue"
 	"github.com/usermock/usermock/internal/render"
@@ -34,7 +32,7 @@ func (o *opState) create(req *request, pref preference) (result, *failure) {
 	claims, limits, groups := o.storeClaims(o.op.Rules, req.ctx)
 	rec := store.Record{API: o.api.api.ID, Operation: o.op.ID, CreatedAt: o.api.srv.gen.now().UTC(),
 		Body: req.body.stored(), Header: o.referencedHeaders(req.ctx), Credential: req.ctx["credential"].(map[string]any),
-		Claims: claims, Groups: groups, Collection: trimPath(req.r.URL.Path)}
+		Claims: claims, Groups: groups, Collection: apispec.TrimPath(req.r.URL.Path)}
 	finish := func(seq int64) (any, string, error) {
 		values, present := o.slots(req.ctx, seq, nil)
 		var b []byte
@@ -76,7 +74,7 @@ func (b requestBody) stored() any {
 
 // itemKey is the collection and key an item request names.
 func (o *opState) itemKey(req *request) (collection, key string) {
-	p := trimPath(req.r.URL.EscapedPath()) // the key may hold an escaped slash
+	p := apispec.TrimPath(req.r.URL.EscapedPath()) // the key may hold an escaped slash
 	collection = p[:strings.LastIndexByte(p, '/')]
 	if u, err := url.PathUnescape(collection); err == nil {
 		collection = u
@@ -88,7 +86,7 @@ func (o *opState) itemKey(req *request) (collection, key string) {
 }
 
 func (o *opState) notFound(key string) *failure {
-	return fail(apispec.KindNotFound, o.op.ItemParam+" path", "no %s with %s %q exists", singular(o.op.Collection), o.op.ItemParam, key)
+	return fail(apispec.KindNotFound, o.op.ItemParam+" path", "no %s with %s %q exists", apispec.Singular(o.op.Collection), o.op.ItemParam, key)
 }
 
 // read answers the stored record's response.
@@ -98,7 +96,7 @@ func (o *opState) read(req *request) (result, *failure) {
 	if err != nil {
 		return result{}, o.lookupFailure(err, key)
 	}
-	return result{body: responseBytes(rec), what: fmt.Sprintf("the stored %s %s", singular(o.op.Collection), key)}, nil
+	return result{body: responseBytes(rec), what: fmt.Sprintf("the stored %s %s", apispec.Singular(o.op.Collection), key)}, nil
 }
 
 func (o *opState) lookupFailure(err error, key string) *failure {
@@ -130,7 +128,7 @@ func responseBytes(rec store.Record) []byte {
 // array, or an object with one array property and an optional total.
 func (o *opState) list(req *request) (result, *failure) {
 	offset, limit := o.paging.window(req.r)
-	recs, total, err := o.api.srv.store.List(o.api.api.ID, trimPath(req.r.URL.Path), offset, limit)
+	recs, total, err := o.api.srv.store.List(o.api.api.ID, apispec.TrimPath(req.r.URL.Path), offset, limit)
 	if err != nil {
 		return result{}, storageFailure(err)
 	}
@@ -222,7 +220,7 @@ func (o *opState) change(req *request) (result, *failure) {
 		}
 		return result{}, c.storeFailure(err, req.ctx)
 	}
-	return result{body: o.itemBody(rec), what: fmt.Sprintf("%s %s %s", o.op.Behaviour, singular(o.op.Collection), key)}, nil
+	return result{body: o.itemBody(rec), what: fmt.Sprintf("%s %s %s", o.op.Behaviour, apispec.Singular(o.op.Collection), key)}, nil
 }
 
 // itemBody is what an operation on one record answers: the record, when the success status
@@ -241,7 +239,7 @@ func (o *opState) remove(req *request) (result, *failure) {
 	if err != nil {
 		return result{}, o.lookupFailure(err, key)
 	}
-	return result{body: o.itemBody(rec), what: fmt.Sprintf("deleted %s %s", singular(o.op.Collection), key)}, nil
+	return result{body: o.itemBody(rec), what: fmt.Sprintf("deleted %s %s", apispec.Singular(o.op.Collection), key)}, nil
 }
 
 // respond answers the documented example, echo applied, and keeps nothing.
@@ -312,30 +310,6 @@ func mergePatch(target, patch any) any {
 	return t
 }
 
-// trimPath is a request path without its trailing slash.
-func trimPath(p string) string {
-	if len(p) > 1 {
-		return strings.TrimSuffix(p, "/")
-	}
-	return p
-}
-
-// singular names one record of a collection path: "/v2/users" -> "user".
-func singular(collection string) string {
-	name := collection[strings.LastIndexByte(collection, '/')+1:]
-	switch {
-	case strings.HasSuffix(name, "ies"):
-		return name[:len(name)-3] + "y"
-	case strings.HasSuffix(name, "xes"), strings.HasSuffix(name, "ches"), strings.HasSuffix(name, "shes"), strings.HasSuffix(name, "sses"):
-		return name[:len(name)-2]
-	case strings.HasSuffix(name, "s") && !strings.HasSuffix(name, "ss"):
-		return name[:len(name)-1]
-	case name == "":
-		return "record"
-	}
-	return name
-}
-
 // recordCheck is how a whole record's body is checked: the create's JSON schema.
 func (o *opState) recordCheck() *bodyCheck {
 	for _, t := range o.op.Types {
@@ -347,18 +321,6 @@ func (o *opState) recordCheck() *bodyCheck {
 		return o.bodies[o.op.Types[0]]
 	}
 	return nil
-}
-
-type openapiParameter = openapi3.Parameter
-
-func parameters(ps openapi3.Parameters) []*openapi3.Parameter {
-	out := make([]*openapi3.Parameter, 0, len(ps))
-	for _, p := range ps {
-		if p != nil && p.Value != nil {
-			out = append(out, p.Value)
-		}
-	}
-	return out
 }
 
 // keyFromRequest reports whether the request carries the created record's key (the echo at

@@ -1,8 +1,10 @@
 package mocks
 
 import (
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -192,7 +194,7 @@ func requestExamples(op *apispec.Operation) []caseExample {
 		if mt == nil {
 			continue
 		}
-		for _, name := range sortedKeys(mt.Examples) {
+		for _, name := range slices.Sorted(maps.Keys(mt.Examples)) {
 			ex := mt.Examples[name]
 			if ex == nil || ex.Value == nil {
 				continue

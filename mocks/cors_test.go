@@ -3,6 +3,7 @@ package mocks
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,7 +42,7 @@ func TestCORSPolicy(t *testing.T) {
 				assert.Equal(t, tt.wantOrigin, got.header.Get("Access-Control-Allow-Origin"), method)
 				assert.Equal(t, tt.wantCreds, got.header.Get("Access-Control-Allow-Credentials") == "true", method)
 				if tt.wantOrigin != "" {
-					assert.Equal(t, tt.wantVary, contains(got.header.Values("Vary"), "Origin"), method)
+					assert.Equal(t, tt.wantVary, slices.Contains(got.header.Values("Vary"), "Origin"), method)
 				}
 				switch {
 				case method == "OPTIONS" && tt.wantOrigin != "":

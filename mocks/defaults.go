@@ -1,6 +1,9 @@
 package mocks
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/usermock/usermock/internal/jsonvalue"
@@ -29,7 +32,7 @@ func collectDefaults(s *openapi3.Schema, at []string, depth int) []defaultValue 
 	for _, sub := range s.AllOf {
 		out = append(out, collectDefaults(sub.Value, at, depth+1)...)
 	}
-	for _, name := range sortedKeys(s.Properties) {
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
 		p := s.Properties[name].Value
 		if p == nil {
 			continue

@@ -5,6 +5,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/fake"
 	"github.com/usermock/usermock/internal/jsonvalue"
 	"github.com/usermock/usermock/internal/render"
@@ -57,11 +58,12 @@ func (o *opState) compileErrorShapes() {
 
 // problemLike reports whether a schema is RFC 9457 problem details (or leaves the shape open).
 func problemLike(s *openapi3.Schema) bool {
-	props := schemaProps(s)
+	props := apispec.AllProperties(s)
 	if len(props) == 0 {
 		return true
 	}
-	return props["title"] || props["detail"] || props["type"] && props["status"]
+	has := func(k string) bool { _, ok := props[k]; return ok }
+	return has("title") || has("detail") || has("type") && has("status")
 }
 
 // fit fills an error status's documented shape with a failure's cause.
@@ -70,26 +72,12 @@ func (e *errorShape) fit(out rendered) any {
 	if !ok {
 		body = map[string]any{}
 	}
-	props := map[string]*openapi3.Schema{}
-	collectProps(e.schema, props)
-	for name, ps := range props {
+	for name, ps := range apispec.AllProperties(e.schema) {
 		if v, ok := fillByName(name, ps, out); ok {
 			body[name] = v
 		}
 	}
 	return body
-}
-
-func collectProps(s *openapi3.Schema, into map[string]*openapi3.Schema) {
-	if s == nil {
-		return
-	}
-	for _, sub := range s.AllOf {
-		collectProps(sub.Value, into)
-	}
-	for k, p := range s.Properties {
-		into[k] = p.Value
-	}
 }
 
 // fillByName is the cause's value for an error field, chosen by the field's name and type.

@@ -3,6 +3,7 @@ package mocks
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +44,7 @@ func randomID() string {
 	idMu.Lock()
 	defer idMu.Unlock()
 	idN++
-	return strings.ToUpper(strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")) + itoa(idN)
+	return strings.ToUpper(strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")) + strconv.Itoa(idN)
 }
 
 func TestInjectedFaultsPerRequest(t *testing.T) {

@@ -3,13 +3,11 @@ package mocks
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/gorilla/mux"
 
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/fixture"
@@ -206,12 +204,7 @@ func (o *opState) prepare(r *http.Request) (*request, *failure) {
 	if f := o.checkAccept(r); f != nil {
 		return nil, f
 	}
-	vars := mux.Vars(r)
-	for k, v := range vars {
-		if u, err := url.PathUnescape(v); err == nil {
-			vars[k] = u
-		}
-	}
+	vars := stringVars(r)
 	ctx := evalContext{"body": body.value, "header": headerMap(r.Header), "credential": map[string]any{},
 		"path": stringMap(vars), "query": queryMap(r)}
 	if o.op.Credentials != nil {

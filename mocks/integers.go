@@ -3,6 +3,7 @@ package mocks
 import (
 	"encoding/json"
 	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -36,7 +37,7 @@ func integerProblems(s *openapi3.Schema, v any, path []string, depth int) []prob
 					break
 				}
 				if mayHoldNumbers(e) {
-					out = append(out, integerProblems(s.Items.Value, e, append(path[:len(path):len(path)], itoa(i)), depth+1)...)
+					out = append(out, integerProblems(s.Items.Value, e, append(path[:len(path):len(path)], strconv.Itoa(i)), depth+1)...)
 				}
 			}
 		}
@@ -56,14 +57,6 @@ func fitsInt64(n string) bool {
 	}
 	_, acc := f.Int64()
 	return acc == big.Exact
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }
 
 // mayHoldNumbers reports whether a value is or may contain a number written with a fraction

@@ -2,8 +2,10 @@ package mocks
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,7 +26,7 @@ type paging struct {
 func newPaging(op *apispec.Operation) paging {
 	var p paging
 	p.defaultLimit = -1
-	params := append(append([]*openapiParameter(nil), parameters(op.PathItem.Parameters)...), parameters(op.Op.Parameters)...)
+	params := append(append([]*openapi3.Parameter(nil), apispec.Parameters(op.PathItem.Parameters)...), apispec.Parameters(op.Op.Parameters)...)
 	for _, prm := range params {
 		if prm.In != "query" {
 			continue
@@ -44,7 +46,7 @@ func newPaging(op *apispec.Operation) paging {
 		}
 	}
 	if s := op.ResponseSchema(op.Success); s != nil && !s.Type.Is("array") {
-		for _, name := range sortedKeys(s.Properties) {
+		for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
 			if ps := s.Properties[name].Value; ps != nil && ps.Type.Is("array") && p.itemsField == "" {
 				p.itemsField = name
 			}
@@ -79,7 +81,7 @@ func (p paging) window(r *http.Request) (offset, limit int) {
 // totalPath finds the integer property that counts a list's records: at the top, else one
 // object down (meta.total).
 func totalPath(s *openapi3.Schema, depth int) []string {
-	names := sortedKeys(s.Properties)
+	names := slices.Sorted(maps.Keys(s.Properties))
 	for _, name := range names {
 		ps := s.Properties[name].Value
 		if ps == nil || !(ps.Type.Is("integer") || ps.Type.Is("number")) {
@@ -118,28 +120,11 @@ func (o *opState) listItemPath() []string {
 	if s == nil || s.Items == nil || s.Items.Value == nil {
 		return nil
 	}
-	props := schemaProps(s.Items.Value)
-	if props[c.op.Key[len(c.op.Key)-1]] && !props[c.op.Key[0]] {
+	props := apispec.AllProperties(s.Items.Value)
+	if props[c.op.Key[len(c.op.Key)-1]] != nil && props[c.op.Key[0]] == nil {
 		return c.op.Key[:len(c.op.Key)-1]
 	}
 	return nil
-}
-
-// schemaProps names a schema's properties, through allOf.
-func schemaProps(s *openapi3.Schema) map[string]bool {
-	out := map[string]bool{}
-	if s == nil {
-		return out
-	}
-	for _, sub := range s.AllOf {
-		for k := range schemaProps(sub.Value) {
-			out[k] = true
-		}
-	}
-	for k := range s.Properties {
-		out[k] = true
-	}
-	return out
 }
 
 func toInt(v any) (int, bool) {

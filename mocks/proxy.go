@@ -3,6 +3,7 @@ package mocks
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/usermock/usermock/internal/apispec"
+	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
 // Proxy mode (Prism's proxy, WireMock's and Mockoon's proxying): an API with a --proxy
@@ -251,7 +253,7 @@ func (o *opState) inspect(r *http.Request) ([]problem, apispec.Kind) {
 		}
 		a, _ := rule.Field.Lookup(ctx)
 		b, _ := rule.To.Lookup(ctx)
-		if !sameValue(a, b) {
+		if !jsonvalue.Equal(a, b) {
 			note(ruleFailure(rule, a, 0, ctx))
 		}
 	}
@@ -283,7 +285,7 @@ func violationsText(vs []Violation) string {
 
 func trimURLError(err error) string {
 	var ue *url.Error
-	if ok := asURLError(err, &ue); ok {
+	if ok := errors.As(err, &ue); ok {
 		return ue.Err.Error()
 	}
 	return err.Error()
@@ -291,7 +293,7 @@ func trimURLError(err error) string {
 
 func errorsIsTimeout(err error) bool {
 	var ue *url.Error
-	return asURLError(err, &ue) && ue.Timeout() || err == context.DeadlineExceeded
+	return errors.As(err, &ue) && ue.Timeout() || err == context.DeadlineExceeded
 }
 
 // stripControls removes what only usermock reads from a forwarded request: the __delay,

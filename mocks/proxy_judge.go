@@ -10,7 +10,6 @@ import (
 
 	"github.com/usermock/usermock/contracttest"
 	"github.com/usermock/usermock/internal/apispec"
-	"github.com/usermock/usermock/internal/jsonvalue"
 	"github.com/usermock/usermock/internal/store"
 )
 
@@ -79,7 +78,3 @@ func stringVars(r *http.Request) map[string]string {
 	}
 	return vars
 }
-
-func sameValue(a, b any) bool { return jsonvalue.Equal(a, b) }
-
-func asURLError(err error, target **url.Error) bool { return errors.As(err, target) }

@@ -225,7 +225,7 @@ func (o *opState) storeFailure(err error, ctx evalContext) *failure {
 		if r := o.keyRule(); r != nil {
 			return ruleFailure(r, kt.Key, 0, ctx)
 		}
-		return fail(apispec.KindConflict, "", "a %s with key %q exists already", singular(o.op.Collection), kt.Key)
+		return fail(apispec.KindConflict, "", "a %s with key %q exists already", apispec.Singular(o.op.Collection), kt.Key)
 	}
 	var f *failure
 	if errors.As(err, &f) {

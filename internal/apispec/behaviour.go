@@ -41,8 +41,9 @@ func (b Behaviour) OnItem() bool {
 	return b == BehaviourRead || b == BehaviourReplace || b == BehaviourUpdate || b == BehaviourDelete
 }
 
-// trimPath is a path template without its trailing slash ("/v2/users/" -> "/v2/users").
-func trimPath(p string) string {
+// TrimPath is a path (template or request) without its trailing slash ("/v2/users/" ->
+// "/v2/users").
+func TrimPath(p string) string {
 	if len(p) > 1 {
 		return strings.TrimSuffix(p, "/")
 	}
@@ -51,7 +52,7 @@ func trimPath(p string) string {
 
 // itemShape splits "/widgets/{id}" into its collection "/widgets" and parameter "id".
 func itemShape(p string) (collection, param string, ok bool) {
-	p = trimPath(p)
+	p = TrimPath(p)
 	i := strings.LastIndexByte(p, '/')
 	if i < 0 {
 		return "", "", false
@@ -76,7 +77,7 @@ func (c *compiler) inferBehaviours() {
 			o.Behaviour = BehaviourCreate
 		}
 		if o.Behaviour == BehaviourCreate {
-			o.Collection = trimPath(o.Path)
+			o.Collection = TrimPath(o.Path)
 			if creators[o.Collection] == nil {
 				creators[o.Collection] = o
 			}
@@ -90,7 +91,7 @@ func (c *compiler) inferBehaviours() {
 			continue
 		}
 		if !item {
-			collection = trimPath(o.Path)
+			collection = TrimPath(o.Path)
 		}
 		creator := creators[collection]
 		if o.Behaviour == "" {
@@ -128,7 +129,7 @@ func (c *compiler) inferBehaviours() {
 	}
 	for _, o := range c.api.Ops {
 		if o.Creator != nil && o.ItemParam != "" && o.Creator.Key == nil {
-			c.warn(o.Creator.Pointer, "%s %s: no field of the success response identifies a created record (id, _id, %sId, or x-usermock.key); %s %s cannot find records", o.Creator.Method, o.Creator.Path, singular(o.Collection), o.Method, o.Path)
+			c.warn(o.Creator.Pointer, "%s %s: no field of the success response identifies a created record (id, _id, %sId, or x-usermock.key); %s %s cannot find records", o.Creator.Method, o.Creator.Path, Singular(o.Collection), o.Method, o.Path)
 		}
 	}
 }
@@ -145,25 +146,27 @@ func (c *compiler) isCollection(p string) bool {
 		return true
 	}
 	for _, other := range c.api.Ops {
-		if coll, _, item := itemShape(other.Path); item && coll == trimPath(p) {
+		if coll, _, item := itemShape(other.Path); item && coll == TrimPath(p) {
 			return true
 		}
-		if trimPath(other.Path) == trimPath(p) && other.Method == http.MethodGet {
+		if TrimPath(other.Path) == TrimPath(p) && other.Method == http.MethodGet {
 			return true
 		}
 	}
 	return false
 }
 
-// singular names one record of a collection path: "/v2/users" -> "user".
-func singular(collection string) string {
+// Singular names one record of a collection path: "/v2/users" -> "user", "/boxes" -> "box".
+func Singular(collection string) string {
 	name := collection[strings.LastIndexByte(collection, '/')+1:]
 	switch {
+	case name == "":
+		return "record"
 	case strings.HasSuffix(name, "ies"):
 		return name[:len(name)-3] + "y"
-	case strings.HasSuffix(name, "ses"):
+	case strings.HasSuffix(name, "xes"), strings.HasSuffix(name, "ches"), strings.HasSuffix(name, "shes"), strings.HasSuffix(name, "sses"):
 		return name[:len(name)-2]
-	case strings.HasSuffix(name, "s"):
+	case strings.HasSuffix(name, "s") && !strings.HasSuffix(name, "ss"):
 		return name[:len(name)-1]
 	}
 	return name
@@ -182,7 +185,7 @@ func (c *compiler) inferKey(o *Operation, creators map[string]*Operation) {
 			candidates = append(candidates, strings.ToLower(param))
 		}
 	}
-	res := strings.ToLower(singular(o.Collection))
+	res := strings.ToLower(Singular(o.Collection))
 	candidates = append(candidates, "id", "_id", res+"id", res+"_id")
 	shape := o.responseShape(o.Success)
 	for depth := 0; depth < 4; depth++ {
@@ -209,8 +212,6 @@ func (o *Operation) responseShape(status int) any {
 	}
 	return schemaShape(o.ResponseSchema(status), 0)
 }
-
-func schemaShape(s *openapi3.Schema, depth int) any { return schemaShapeOf(s, depth) }
 
 // findKey returns the path of the first key named want (case-insensitively) exactly depth
 // objects down.
@@ -255,7 +256,7 @@ func (c *compiler) collectHeaders() {
 				add(s.Header)
 			}
 		}
-		for _, params := range [][]*openapiParam{params(o.PathItem.Parameters), params(o.Op.Parameters)} {
+		for _, params := range [][]*openapi3.Parameter{Parameters(o.PathItem.Parameters), Parameters(o.Op.Parameters)} {
 			for _, p := range params {
 				if p.In == "header" {
 					add(p.Name)
@@ -275,9 +276,8 @@ func (c *compiler) unsupported() {
 	}
 }
 
-type openapiParam = openapi3.Parameter
-
-func params(ps openapi3.Parameters) []*openapi3.Parameter {
+// Parameters returns the resolved parameters of a list, leaving out unresolved references.
+func Parameters(ps openapi3.Parameters) []*openapi3.Parameter {
 	out := make([]*openapi3.Parameter, 0, len(ps))
 	for _, p := range ps {
 		if p != nil && p.Value != nil {
@@ -287,14 +287,15 @@ func params(ps openapi3.Parameters) []*openapi3.Parameter {
 	return out
 }
 
-func schemaShapeOf(s any, depth int) any {
-	schema, _ := s.(*openapi3.Schema)
+// schemaShape is an object of a schema's properties (nested objects as objects), for finding
+// keys in a response that documents no example.
+func schemaShape(schema *openapi3.Schema, depth int) any {
 	if schema == nil || depth > 4 {
 		return nil
 	}
 	out := map[string]any{}
 	for _, sub := range schema.AllOf {
-		if m, ok := schemaShapeOf(sub.Value, depth+1).(map[string]any); ok {
+		if m, ok := schemaShape(sub.Value, depth+1).(map[string]any); ok {
 			for k, v := range m {
 				out[k] = v
 			}
@@ -302,7 +303,7 @@ func schemaShapeOf(s any, depth int) any {
 	}
 	for k, p := range schema.Properties {
 		if p.Value != nil && p.Value.Type.Is("object") {
-			out[k] = schemaShapeOf(p.Value, depth+1)
+			out[k] = schemaShape(p.Value, depth+1)
 		} else {
 			out[k] = ""
 		}

@@ -26,7 +26,7 @@ func (c *compiler) inferEcho(o *Operation) {
 	}
 	reqProps := map[string]bool{}
 	if req != nil {
-		for name, p := range allProperties(req) {
+		for name, p := range AllProperties(req) {
 			if p != nil && !p.WriteOnly {
 				reqProps[name] = true
 			}
@@ -47,7 +47,7 @@ func (c *compiler) inferEcho(o *Operation) {
 	}
 	var walk func(m map[string]any, schema *openapi3.Schema, at []string, depth int)
 	walk = func(m map[string]any, schema *openapi3.Schema, at []string, depth int) {
-		props := allProperties(schema)
+		props := AllProperties(schema)
 		for _, k := range sortedNames(m, props) {
 			path := append(append([]string(nil), at...), k)
 			ps := props[k]
@@ -97,16 +97,16 @@ func keyGenerator(s *openapi3.Schema, example any) string {
 	return "$uuid"
 }
 
-// allProperties returns a schema's properties, through allOf, and the properties any
+// AllProperties returns a schema's properties, through allOf, and the properties any
 // oneOf/anyOf branch may have.
-func allProperties(s *openapi3.Schema) map[string]*openapi3.Schema {
+func AllProperties(s *openapi3.Schema) map[string]*openapi3.Schema {
 	out := map[string]*openapi3.Schema{}
 	if s == nil {
 		return out
 	}
 	for _, subs := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
 		for _, sub := range subs {
-			for k, v := range allProperties(sub.Value) {
+			for k, v := range AllProperties(sub.Value) {
 				if _, ok := out[k]; !ok {
 					out[k] = v
 				}
@@ -134,7 +134,7 @@ func isWrapper(v any, s *openapi3.Schema, reqProps map[string]bool) bool {
 			return true
 		}
 	}
-	for k := range allProperties(s) {
+	for k := range AllProperties(s) {
 		if reqProps[k] {
 			return true
 		}

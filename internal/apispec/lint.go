@@ -2,8 +2,9 @@ package apispec
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,8 +56,8 @@ func (c *compiler) checkKeys(ptr, what string, v any, known []string) map[string
 	if !ok {
 		return nil
 	}
-	for _, k := range sortedKeys(m) {
-		if strings.HasPrefix(k, "x-") || contains(known, k) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if strings.HasPrefix(k, "x-") || slices.Contains(known, k) {
 			continue
 		}
 		c.unknownName(ptr+"/"+EscapePointer(k), "key", k, what, known)
@@ -82,13 +83,13 @@ func (c *compiler) lintTopKeys() {
 	errs := c.checkKeys("/x-usermock/errors", "x-usermock.errors", top["errors"], errorsKeys)
 	if kinds, ok := errs["kinds"].(map[string]any); ok {
 		// Unknown kind names are reported where the kinds are compiled.
-		for _, k := range sortedKeys(kinds) {
+		for _, k := range slices.Sorted(maps.Keys(kinds)) {
 			c.checkKeys("/x-usermock/errors/kinds/"+EscapePointer(k), "x-usermock.errors.kinds."+k, kinds[k], kindKeys)
 		}
 	}
 	if problems, ok := errs["problems"].(map[string]any); ok {
-		for _, k := range sortedKeys(problems) {
-			if !strings.HasPrefix(k, "x-") && !contains(problemKeywords, k) {
+		for _, k := range slices.Sorted(maps.Keys(problems)) {
+			if !strings.HasPrefix(k, "x-") && !slices.Contains(problemKeywords, k) {
 				c.unknownName("/x-usermock/errors/problems/"+EscapePointer(k), "problem keyword", k, "x-usermock.errors.problems", problemKeywords)
 			}
 		}
@@ -162,24 +163,6 @@ func kindNames() []string {
 		names = append(names, string(k))
 	}
 	return names
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // lintEchoTargets checks that every echo pointer names a value of the success response: in

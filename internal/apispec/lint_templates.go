@@ -1,6 +1,8 @@
 package apispec
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,7 +30,7 @@ func templateVars(v any, ptr string) []templateVar {
 			out = append(out, templateVar{ptr, name})
 		}
 	case map[string]any:
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			out = append(out, templateVars(t[k], ptr+"/"+EscapePointer(k))...)
 		}
 	case []any:
@@ -86,7 +88,7 @@ func (c *compiler) lintErrorTemplates() {
 			body, ptr = ks.Body, "/x-usermock/errors/kinds/"+EscapePointer(string(k))+"/body"
 		}
 		for _, tv := range templateVars(body, ptr) {
-			if contains(alwaysDefined, tv.name) || ks.Vars[tv.name] != nil {
+			if slices.Contains(alwaysDefined, tv.name) || ks.Vars[tv.name] != nil {
 				continue
 			}
 			if _, seen := missing[tv]; !seen {
@@ -100,10 +102,10 @@ func (c *compiler) lintErrorTemplates() {
 		c.problem(tv.pointer, "error template uses ${%s}, which is not defined for %s %s: add it to the vars of %s (always defined: %s)",
 			tv.name, plural(n, "kind", "kinds"), strings.Join(missing[tv], ", "), plural(n, "that kind", "those kinds"), strings.Join(alwaysDefined, ", "))
 	}
-	for _, kw := range sortedKeys(shape.Problems) {
+	for _, kw := range slices.Sorted(maps.Keys(shape.Problems)) {
 		ptr := "/x-usermock/errors/problems/" + EscapePointer(kw)
 		for _, name := range varNames(shape.Problems[kw]) {
-			if !contains(problemVars, name) {
+			if !slices.Contains(problemVars, name) {
 				c.problem(ptr, "problem template %q uses ${%s}; a problem template may use only %s", kw, name, "${"+strings.Join(problemVars, "}, ${")+"}")
 			}
 		}

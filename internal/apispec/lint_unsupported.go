@@ -1,7 +1,9 @@
 package apispec
 
 import (
+	"maps"
 	"mime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,7 +35,7 @@ func (c *compiler) lintUnsupported() {
 			if len(ref.Value.Links) > 0 {
 				c.warn(ptr+"/links", "%s %s: response %s: links are not supported; the mock does not follow them", o.Method, o.Path, code)
 			}
-			if xmlOnly(sortedKeys(ref.Value.Content)) {
+			if xmlOnly(slices.Sorted(maps.Keys(ref.Value.Content))) {
 				c.warn(ptr+"/content", "%s %s: response %s is documented only as XML, which the mock does not render", o.Method, o.Path, code)
 			}
 		}

@@ -1,6 +1,7 @@
 package apispec
 
 import (
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -46,19 +47,12 @@ func child(n *yaml.Node, key string) *yaml.Node {
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			if key == itoa(i) {
+			if key == strconv.Itoa(i) {
 				return c
 			}
 		}
 	}
 	return nil
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }
 
 // deref follows a mapping that is only a local "$ref" to what it points at.
@@ -142,7 +136,7 @@ func (a *API) schemaNodeOrder(n *yaml.Node, o *render.Order, depth int) {
 // Order returns the documented key order of a status's named example (merged with its
 // schema's property order), or of its schema when name is "".
 func (o *Operation) Order(status int, name string) *render.Order {
-	key := itoa(status)
+	key := strconv.Itoa(status)
 	if name != "" {
 		if ord, ok := o.orders[key+"/"+name]; ok {
 			return ord
