@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/usermock/usermock/internal/apispec"
@@ -194,17 +195,16 @@ func (o *opState) change(req *request) (result, *failure) {
 		}
 		claims, _, groups := c.storeClaims(c.op.Rules, ctx)
 		oldResp := decodedBody(old.Response)
-		keep := func(ptr string) (any, bool) { return jsonvalue.Get(oldResp, pointerTokens(ptr)) }
-		keyPtr := "/" + strings.Join(c.op.Key, "/")
+		keep := func(slot int) (any, bool) { return jsonvalue.Get(oldResp, c.echoTokens[slot]) }
 		t, ok := c.template(c.op.Success, "")
 		if !ok {
 			return store.Record{}, errors.New("no success response to render")
 		}
 		values, present := c.slots(ctx, old.Seq, keep)
-		for i, e := range c.op.Echo {
-			if e.Pointer == keyPtr && c.op.Key != nil {
+		for i := range c.op.Echo {
+			if c.op.Key != nil && slices.Equal(c.echoTokens[i], c.op.Key) {
 				// A record's key names it for good: a body that sends another keeps the old.
-				values[i], present[i] = keep(e.Pointer)
+				values[i], present[i] = keep(i)
 			}
 		}
 		b, _ := c.render(t, values, present)

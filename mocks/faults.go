@@ -98,22 +98,21 @@ func (p faultPlan) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// plan decides a request's faults: the request's own Prefer, else the API's standing ones.
-func (a *apiState) plan(r *http.Request) (faultPlan, *failure) {
-	var p faultPlan
-	pref, err := parseFaultPreference(r)
-	if err != nil {
-		return p, fail(apispec.KindValidation, "", "%v", err)
+// plan decides a request's faults: the request's own preference, else the API's standing
+// ones.
+func (a *apiState) plan(pref preference) faultPlan {
+	p := faultPlan{delay: pref.Delay, fault: pref.Fault}
+	if pref.Fault == FaultStatus {
+		p.status = pref.Code
 	}
-	p.delay, p.fault, p.status = pref.delay, pref.fault, pref.code
 	if cfg := a.faults.Load(); cfg != nil {
-		if cfg.Delay != nil && pref.delay == 0 {
+		if cfg.Delay != nil && pref.Delay == 0 {
 			p.delay = time.Duration(cfg.Delay.FixedMs) * time.Millisecond
 			if cfg.Delay.JitterMs > 0 {
 				p.delay += time.Duration(a.srv.gen.intn(int(cfg.Delay.JitterMs)+1)) * time.Millisecond
 			}
 		}
-		if cfg.Fault != "" && pref.fault == "" && cfg.Rate != nil && a.srv.gen.chance(*cfg.Rate) {
+		if cfg.Fault != "" && pref.Fault == "" && cfg.Rate != nil && a.srv.gen.chance(*cfg.Rate) {
 			p.fault, p.status = cfg.Fault, cfg.Status
 		}
 	}
@@ -123,64 +122,7 @@ func (a *apiState) plan(r *http.Request) (faultPlan, *failure) {
 	if p.delay > a.srv.maxDelay {
 		p.delay = a.srv.maxDelay
 	}
-	return p, nil
-}
-
-// faultPreference is what Prefer (delay=, fault=, code=) or __delay/__fault ask for.
-type faultPreference struct {
-	delay time.Duration
-	fault string
-	code  int
-}
-
-func parseFaultPreference(r *http.Request) (faultPreference, error) {
-	var p faultPreference
-	set := func(key, val string) error {
-		switch key {
-		case "delay":
-			ms, err := strconv.Atoi(val)
-			if err != nil || ms < 0 {
-				return fmt.Errorf("delay=%q: want milliseconds, e.g. delay=250", val)
-			}
-			p.delay = time.Duration(ms) * time.Millisecond
-		case "fault":
-			if !faultNames[val] {
-				return fmt.Errorf("fault=%q: want reset, empty, timeout or status", val)
-			}
-			p.fault = val
-		case "code":
-			n, err := strconv.Atoi(val)
-			if err != nil {
-				n = -1
-			}
-			p.code = n
-		}
-		return nil
-	}
-	for _, h := range r.Header.Values("Prefer") {
-		for _, part := range strings.FieldsFunc(h, func(c rune) bool { return c == ',' || c == ';' }) {
-			key, val, _ := strings.Cut(strings.TrimSpace(part), "=")
-			if err := set(strings.ToLower(strings.TrimSpace(key)), strings.Trim(strings.TrimSpace(val), `"`)); err != nil {
-				return p, fmt.Errorf("Prefer header: %w", err)
-			}
-		}
-	}
-	if r.URL.RawQuery != "" && strings.Contains(r.URL.RawQuery, "__") {
-		q := r.URL.Query()
-		for _, key := range []string{"delay", "fault", "code"} {
-			if v, ok := q["__"+key]; ok && len(v) > 0 {
-				if err := set(key, v[0]); err != nil {
-					return p, fmt.Errorf("query parameter __%s: %w", key, err)
-				}
-			}
-		}
-	}
-	if p.fault != FaultStatus {
-		p.code = 0 // code= without fault=status is the response choice of Prefer, not a fault
-	} else if p.code != 0 && (p.code < 400 || p.code > 599) {
-		return p, fmt.Errorf("fault=status code=%d: want a 4xx or 5xx status", p.code)
-	}
-	return p, nil
+	return p
 }
 
 // apply carries out a plan; done is true when the request was answered (or dropped) by it.

@@ -27,7 +27,8 @@ type opState struct {
 	filterOpts  *openapi3filter.Options
 	hasParams   bool
 	paging      paging
-	listItem    []string // for lists: where a stored response holds the record
+	listItem    []string   // for lists: where a stored response holds the record
+	echoTokens  [][]string // each echo entry's pointer, split once
 	// errorShapes are the error statuses a spec without x-usermock.errors documents with a
 	// shape of its own.
 	errorShapes map[int]*errorShape
@@ -82,6 +83,10 @@ func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthM
 		SchemaValidationOptions: a.api.Doc.GetSchemaValidationOptions(),
 	}
 	o.hasParams = len(op.Op.Parameters) > 0 || len(op.PathItem.Parameters) > 0
+	o.echoTokens = make([][]string, len(op.Echo))
+	for i, e := range op.Echo {
+		o.echoTokens[i] = pointerTokens(e.Pointer)
+	}
 	o.paging = newPaging(op)
 	if err := o.compileTemplates(); err != nil {
 		return nil, err
@@ -110,7 +115,8 @@ type exchange struct {
 	problems []problem
 	valid    bool
 	cause    error
-	fault    string // an injected delay or fault
+	fault    string     // an injected delay or fault
+	pref     preference // how the client asked the answer to be chosen, or failed
 	// violations, in proxy mode, are what the request and the upstream's answer broke.
 	violations []Violation
 }
@@ -130,11 +136,7 @@ func (o *opState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		o.proxy(w, r, x)
 		return
 	}
-	pref, err := parsePreference(r)
-	if err != nil {
-		o.api.writeFailure(w, r, x, fail(apispec.KindValidation, "", "%v", err))
-		return
-	}
+	pref := x.pref // parsed by the API, which routed the request here
 	if pref.Code != 0 && !o.op.Documents(pref.Code) {
 		o.api.writeFailure(w, r, x, fail(apispec.KindValidation, "", "Prefer code=%d is not documented for %s %s; documented: %s",
 			pref.Code, o.op.Method, o.op.Path, joinInts(o.op.Statuses)))

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // preference is how the client asked the response to be chosen, following Prism: a header
@@ -14,6 +15,10 @@ type preference struct {
 	Code    int
 	Example string
 	Dynamic bool
+	// Delay and Fault inject failures on purpose (faults.go); with fault=status, Code is the
+	// fault's status.
+	Delay time.Duration
+	Fault string
 }
 
 func (p preference) String() string {
@@ -27,6 +32,12 @@ func (p preference) String() string {
 	if p.Dynamic {
 		parts = append(parts, "dynamic=true")
 	}
+	if p.Delay > 0 {
+		parts = append(parts, "delay="+strconv.FormatInt(p.Delay.Milliseconds(), 10))
+	}
+	if p.Fault != "" {
+		parts = append(parts, "fault="+p.Fault)
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -39,17 +50,26 @@ func parsePreference(r *http.Request) (preference, error) {
 		}
 	}
 	if r.URL.RawQuery == "" {
-		return p, nil
+		return p, p.check()
 	}
 	q := r.URL.Query()
-	for key, set := range map[string]func(string) error{"__code": p.setCode, "__example": p.setExample, "__dynamic": p.setDynamic} {
+	for key, set := range map[string]func(string) error{"__code": p.setCode, "__example": p.setExample, "__dynamic": p.setDynamic,
+		"__delay": p.setDelay, "__fault": p.setFault} {
 		if v, ok := q[key]; ok && len(v) > 0 {
 			if err := set(v[0]); err != nil {
 				return p, fmt.Errorf("query parameter %s: %w", key, err)
 			}
 		}
 	}
-	return p, nil
+	return p, p.check()
+}
+
+// check refuses preferences that contradict each other.
+func (p preference) check() error {
+	if p.Fault == FaultStatus && p.Code != 0 && p.Code < 400 {
+		return fmt.Errorf("fault=status code=%d: want a 4xx or 5xx status", p.Code)
+	}
+	return nil
 }
 
 func (p *preference) parseHeader(h string) error {
@@ -64,6 +84,10 @@ func (p *preference) parseHeader(h string) error {
 			err = p.setExample(val)
 		case "dynamic":
 			err = p.setDynamic(val)
+		case "delay":
+			err = p.setDelay(val)
+		case "fault":
+			err = p.setFault(val)
 		default:
 			continue // other preferences (return=minimal, ...) are not ours
 		}
@@ -97,5 +121,22 @@ func (p *preference) setDynamic(v string) error {
 		return fmt.Errorf("dynamic=%q must be true or false", v)
 	}
 	p.Dynamic = b
+	return nil
+}
+
+func (p *preference) setDelay(v string) error {
+	ms, err := strconv.Atoi(v)
+	if err != nil || ms < 0 {
+		return fmt.Errorf("delay=%q: want milliseconds, e.g. delay=250", v)
+	}
+	p.Delay = time.Duration(ms) * time.Millisecond
+	return nil
+}
+
+func (p *preference) setFault(v string) error {
+	if !faultNames[v] {
+		return fmt.Errorf("fault=%q: want reset, empty, timeout or status", v)
+	}
+	p.Fault = v
 	return nil
 }

@@ -94,7 +94,7 @@ func (o *opState) template(status int, name string) (*responseTemplate, bool) {
 
 // slots resolves the echo entries for a request. keep, when set, gives the value a
 // replaced record had at a pointer: generated values (ids, serials, creation times) keep it.
-func (o *opState) slots(ctx evalContext, seq int64, keep func(ptr string) (any, bool)) ([]any, []bool) {
+func (o *opState) slots(ctx evalContext, seq int64, keep func(slot int) (any, bool)) ([]any, []bool) {
 	n := len(o.op.Echo)
 	if n == 0 {
 		return nil, nil
@@ -103,7 +103,7 @@ func (o *opState) slots(ctx evalContext, seq int64, keep func(ptr string) (any, 
 	for i := range o.op.Echo {
 		e := &o.op.Echo[i]
 		if keep != nil && generated(e) {
-			if v, ok := keep(e.Pointer); ok {
+			if v, ok := keep(i); ok {
 				values[i], present[i] = v, true
 				continue
 			}
@@ -145,11 +145,10 @@ func (o *opState) render(t *responseTemplate, values []any, present []bool) ([]b
 // deepest echo slot above it, else the base.
 func (o *opState) valueAt(t *responseTemplate, values []any, present []bool, tokens []string) any {
 	best, bestLen := -1, -1
-	for i, e := range o.op.Echo {
+	for i, toks := range o.echoTokens {
 		if !present[i] {
 			continue
 		}
-		toks := pointerTokens(e.Pointer)
 		if len(toks) > len(tokens) || len(toks) <= bestLen {
 			continue
 		}

@@ -290,12 +290,15 @@ func (a *apiState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.writeFailure(w, r, x, fail(apispec.KindTooLarge, "", "the request headers are %d bytes; the limit is %d", n, a.srv.maxHead))
 		return
 	}
-	p, f := a.plan(r)
-	if f != nil {
-		a.writeFailure(w, r, x, f)
+	// The preference is read once, here: the faults are decided before routing, the rest
+	// of it by the operation.
+	pref, err := parsePreference(r)
+	if err != nil {
+		a.writeFailure(w, r, x, fail(apispec.KindValidation, "", "%v", err))
 		return
 	}
-	if a.apply(w, r, x, p) {
+	x.pref = pref
+	if a.apply(w, r, x, a.plan(pref)) {
 		return
 	}
 	a.router.ServeHTTP(w, r)
