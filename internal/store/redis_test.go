@@ -76,45 +76,10 @@ func openRedis(t *testing.T, srv *redisServer, prefix string) *Redis {
 // TestRedisCRUD: the Redis store reads, lists, updates and deletes as memory does.
 func TestRedisCRUD(t *testing.T) {
 	s := openRedis(t, startRedis(t), "t:")
-	keyed(t, s, "1", "x")
-	keyed(t, s, "2", "y")
-	_, err := s.Create(Record{API: "a", Collection: "/w"}, nil, func(int64) (any, string, error) { return nil, "1", nil })
-	var kt *KeyTakenError
-	require.ErrorAs(t, err, &kt, "a key names one record")
-
+	conformsCRUD(t, s)
 	got, err := s.Get("a", "/w", "1")
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"id":"1"}`, string(got.Response.(json.RawMessage)))
 	assert.EqualValues(t, 1, got.Seq)
-	_, err = s.Get("a", "/other", "1")
-	assert.ErrorIs(t, err, ErrNotFound, "collections are apart")
-
-	page, total, err := s.List("a", "/w", 1, 5)
-	require.NoError(t, err)
-	assert.Equal(t, 2, total)
-	require.Len(t, page, 1)
-	assert.Equal(t, "2", page[0].Key)
-
-	_, err = s.Update("a", "/w", "1", change("y"))
-	var ce *ConflictError
-	require.ErrorAs(t, err, &ce, "another record holds y")
-	up, err := s.Update("a", "/w", "1", change("x"))
-	require.NoError(t, err, "a record may keep its own key")
-	assert.Equal(t, got.Seq, up.Seq)
-	up, err = s.Update("a", "/w", "1", change("z"))
-	require.NoError(t, err)
-	assert.Equal(t, "1", up.Key)
-	keyed(t, s, "3", "x") // x was freed by the update
-
-	_, err = s.Update("a", "/w", "9", change("q"))
-	assert.ErrorIs(t, err, ErrNotFound)
-	_, err = s.Delete("a", "/w", "2")
-	require.NoError(t, err)
-	_, err = s.Delete("a", "/w", "2")
-	assert.ErrorIs(t, err, ErrNotFound)
-	keyed(t, s, "4", "y") // y was freed by the delete
-	_, total, _ = s.List("a", "/w", 0, -1)
-	assert.Equal(t, 3, total)
 	assert.Len(t, s.Records("a"), 3)
 	require.NoError(t, s.Err())
 }
