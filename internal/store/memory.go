@@ -298,11 +298,7 @@ func (m *Memory) Update(api, collection, key string, change Change) (Record, err
 	a := m.api(api)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := a.index[indexKey(collection, key)]
-	if s == nil {
-		return Record{}, ErrNotFound
-	}
-	old, err := s.decodeRaw()
+	s, old, err := a.find(collection, key)
 	if err != nil {
 		return Record{}, err
 	}
@@ -310,8 +306,7 @@ func (m *Memory) Update(api, collection, key string, change Change) (Record, err
 	if err != nil {
 		return Record{}, err
 	}
-	rec.API, rec.Seq, rec.Seeded, rec.Fixture = old.API, old.Seq, old.Seeded, old.Fixture
-	rec.Collection, rec.Key, rec.CreatedAt = old.Collection, old.Key, old.CreatedAt
+	rec.keepIdentity(old)
 	own := map[claimHash]bool{}
 	for _, h := range s.claims {
 		own[h] = true
@@ -330,16 +325,22 @@ func (m *Memory) Update(api, collection, key string, change Change) (Record, err
 	return rec, nil
 }
 
+// find returns the record with key in collection, held under a's lock, or ErrNotFound.
+func (a *apiRecords) find(collection, key string) (*stored, Record, error) {
+	s := a.index[indexKey(collection, key)]
+	if s == nil {
+		return nil, Record{}, ErrNotFound
+	}
+	rec, err := s.decodeRaw()
+	return s, rec, err
+}
+
 // Delete implements Store.
 func (m *Memory) Delete(api, collection, key string) (Record, error) {
 	a := m.api(api)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := a.index[indexKey(collection, key)]
-	if s == nil {
-		return Record{}, ErrNotFound
-	}
-	rec, err := s.decodeRaw()
+	s, rec, err := a.find(collection, key)
 	if err != nil {
 		return Record{}, err
 	}

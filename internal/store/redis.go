@@ -309,6 +309,26 @@ func (r *Redis) Records(api string) []Record {
 // Update implements Store: change runs in Go on the record as read, and the script stores
 // its result only if the record is still the one read (else it is read and changed again).
 func (r *Redis) Update(api, collection, key string, change Change) (Record, error) {
+	return r.readModifyWrite("update", api, collection, key, updateScript, func(gen, seq, raw string, old Record) (Record, []any, error) {
+		rec, err := change(old)
+		if err != nil {
+			return Record{}, nil, err
+		}
+		rec.keepIdentity(old)
+		enc, err := marshalRecord(rec)
+		if err != nil {
+			return Record{}, nil, err
+		}
+		args := append([]any{api, gen, seq, raw, enc}, oldArgs(old)...)
+		return rec, append(append(args, claimArgs(rec.Claims)...), listArgs(rec.Groups)...), nil
+	})
+}
+
+// readModifyWrite reads a record, lets write build the new record and the script's
+// arguments from it, and runs script, which refuses as stale when the record changed since
+// it was read: then it starts over, a few times.
+func (r *Redis) readModifyWrite(op, api, collection, key string, script *redis.Script,
+	write func(gen, seq, raw string, old Record) (Record, []any, error)) (Record, error) {
 	for range staleRetries {
 		gen, seq, raw, err := r.lookup(api, collection, key)
 		if err != nil {
@@ -318,19 +338,11 @@ func (r *Redis) Update(api, collection, key string, change Change) (Record, erro
 		if err != nil {
 			return Record{}, err
 		}
-		rec, err := change(old)
+		rec, args, err := write(gen, seq, raw, old)
 		if err != nil {
 			return Record{}, err
 		}
-		rec.API, rec.Seq, rec.Seeded, rec.Fixture = old.API, old.Seq, old.Seeded, old.Fixture
-		rec.Collection, rec.Key, rec.CreatedAt = old.Collection, old.Key, old.CreatedAt
-		enc, err := marshalRecord(rec)
-		if err != nil {
-			return Record{}, err
-		}
-		args := append([]any{api, gen, seq, raw, enc}, oldArgs(old)...)
-		args = append(append(args, claimArgs(rec.Claims)...), listArgs(rec.Groups)...)
-		out, err := r.run(updateScript, true, args...)
+		out, err := r.run(script, true, args...)
 		if err != nil {
 			return Record{}, err
 		}
@@ -341,7 +353,7 @@ func (r *Redis) Update(api, collection, key string, change Change) (Record, erro
 			return rec, nil
 		}
 	}
-	return Record{}, fmt.Errorf("update %s %s: the record changed %d times during the update", collection, key, staleRetries)
+	return Record{}, fmt.Errorf("%s %s %s: the record changed %d times during the %s", op, collection, key, staleRetries, op)
 }
 
 // oldArgs are a stored record's claims (n, fields) and groups (n, groups).
@@ -355,27 +367,9 @@ func oldArgs(old Record) []any {
 
 // Delete implements Store.
 func (r *Redis) Delete(api, collection, key string) (Record, error) {
-	for range staleRetries {
-		gen, seq, raw, err := r.lookup(api, collection, key)
-		if err != nil {
-			return Record{}, err
-		}
-		old, err := unmarshalRecord(raw)
-		if err != nil {
-			return Record{}, err
-		}
-		out, err := r.run(deleteScript, true, append([]any{api, gen, seq, raw, collection, key}, oldArgs(old)...)...)
-		if err != nil {
-			return Record{}, err
-		}
-		if err := refusal(out); !errors.Is(err, errStale) {
-			if err != nil {
-				return Record{}, err
-			}
-			return old, nil
-		}
-	}
-	return Record{}, fmt.Errorf("delete %s %s: the record changed %d times during the delete", collection, key, staleRetries)
+	return r.readModifyWrite("delete", api, collection, key, deleteScript, func(gen, seq, raw string, old Record) (Record, []any, error) {
+		return old, append([]any{api, gen, seq, raw, collection, key}, oldArgs(old)...), nil
+	})
 }
 
 // globEscape quotes the pattern characters of SCAN MATCH.

@@ -35,6 +35,13 @@ type Record struct {
 	Groups     []string       `json:"groups,omitempty"`
 }
 
+// keepIdentity gives a changed record the identity of the one it replaces: the store keeps
+// who a record is (API, number, key, collection, creation), a Change says what it holds.
+func (rec *Record) keepIdentity(old Record) {
+	rec.API, rec.Seq, rec.Seeded, rec.Fixture = old.API, old.Seq, old.Seeded, old.Fixture
+	rec.Collection, rec.Key, rec.CreatedAt = old.Collection, old.Key, old.CreatedAt
+}
+
 // Claim is a unique key a record holds for a rule.
 type Claim struct {
 	Rule string `json:"rule"`
