@@ -120,15 +120,6 @@ func NewPlan(ctx context.Context, cfg Config) (*Plan, error) {
 	return p, nil
 }
 
-func (p *Plan) operation(id string) *apispec.Operation {
-	for _, op := range p.api.Ops {
-		if op.ID == id {
-			return op
-		}
-	}
-	return nil
-}
-
 // Outcomes of a case.
 const (
 	Pass = "pass"

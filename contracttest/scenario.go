@@ -2,7 +2,6 @@ package contracttest
 
 import (
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 
@@ -67,7 +66,7 @@ func (b *opBuilder) scenariosBreaking(id string) []Scenario {
 func (b *opBuilder) scenarioCase(r *apispec.Rule, sc Scenario) {
 	h := b.header.Clone()
 	for k, v := range sc.Header {
-		h.Set(http.CanonicalHeaderKey(k), v)
+		h.Set(k, v)
 	}
 	body := b.baseCopy()
 	if body != nil && b.op.Credentials != nil {

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// send posts a valid ruangkerja create with extra headers and reports the answer, the body
+// sendRK posts a valid ruangkerja create with extra headers and reports the answer, the body
 // read error (a dropped connection) and how long it took.
-func sendRK(t *testing.T, base, query string, extra map[string]string) (*http.Response, []byte, error, time.Duration) {
+func sendRK(t *testing.T, base, query string, extra map[string]string) (*http.Response, []byte, time.Duration, error) {
 	t.Helper()
 	c := caseFor("ruangkerja")
 	req, err := http.NewRequest(http.MethodPost, base+c.path+query, strings.NewReader(`{"employeeID":"F`+randomID()+`","name":"n","phone":"1","isActive":true}`))
@@ -30,11 +30,11 @@ func sendRK(t *testing.T, base, query string, extra map[string]string) (*http.Re
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, nil, err, time.Since(start)
+		return nil, nil, time.Since(start), err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return resp, b, err, time.Since(start)
+	return resp, b, time.Since(start), err
 }
 
 var idMu sync.Mutex
@@ -50,35 +50,35 @@ func randomID() string {
 func TestInjectedFaultsPerRequest(t *testing.T) {
 	_, ts := newTestServer(t, func(c *Config) { c.MaxDelay = 400 * time.Millisecond })
 	t.Run("delay", func(t *testing.T) {
-		resp, _, err, took := sendRK(t, ts.URL, "", map[string]string{"Prefer": "delay=200"})
+		resp, _, took, err := sendRK(t, ts.URL, "", map[string]string{"Prefer": "delay=200"})
 		require.NoError(t, err)
 		assert.Equal(t, 200, resp.StatusCode)
 		assert.GreaterOrEqual(t, took, 200*time.Millisecond)
 		assert.Less(t, took, 2*time.Second)
 	})
 	t.Run("delay by query", func(t *testing.T) {
-		_, _, err, took := sendRK(t, ts.URL, "?__delay=150", nil)
+		_, _, took, err := sendRK(t, ts.URL, "?__delay=150", nil)
 		require.NoError(t, err)
 		assert.GreaterOrEqual(t, took, 150*time.Millisecond)
 	})
 	t.Run("reset", func(t *testing.T) {
-		_, _, err, _ := sendRK(t, ts.URL, "", map[string]string{"Prefer": "fault=reset"})
+		_, _, _, err := sendRK(t, ts.URL, "", map[string]string{"Prefer": "fault=reset"})
 		assert.Error(t, err, "the connection is dropped without an answer")
 	})
 	t.Run("empty", func(t *testing.T) {
-		resp, _, err, _ := sendRK(t, ts.URL, "", map[string]string{"Prefer": "fault=empty"})
+		resp, _, _, err := sendRK(t, ts.URL, "", map[string]string{"Prefer": "fault=empty"})
 		if err == nil {
 			assert.Equal(t, 200, resp.StatusCode)
 		}
 		assert.Error(t, err, "headers, then the connection closes before the body")
 	})
 	t.Run("timeout", func(t *testing.T) {
-		_, _, err, took := sendRK(t, ts.URL, "", map[string]string{"Prefer": "fault=timeout"})
+		_, _, took, err := sendRK(t, ts.URL, "", map[string]string{"Prefer": "fault=timeout"})
 		assert.Error(t, err)
 		assert.GreaterOrEqual(t, took, 400*time.Millisecond, "held until --max-delay")
 	})
 	t.Run("status in the vendor's shape", func(t *testing.T) {
-		resp, body, err, _ := sendRK(t, ts.URL, "", map[string]string{"Prefer": "fault=status"})
+		resp, body, _, err := sendRK(t, ts.URL, "", map[string]string{"Prefer": "fault=status"})
 		require.NoError(t, err)
 		assert.Equal(t, 503, resp.StatusCode)
 		assert.Contains(t, string(body), `"errorCode":10010,"message":"SERVICE_UNAVAILABLE"`)
@@ -86,7 +86,7 @@ func TestInjectedFaultsPerRequest(t *testing.T) {
 		assert.Equal(t, 502, resp.StatusCode, "a gateway status the spec does not document")
 	})
 	t.Run("bad preference", func(t *testing.T) {
-		resp, _, err, _ := sendRK(t, ts.URL, "", map[string]string{"Prefer": "fault=explode"})
+		resp, _, _, err := sendRK(t, ts.URL, "", map[string]string{"Prefer": "fault=explode"})
 		require.NoError(t, err)
 		assert.Equal(t, 400, resp.StatusCode)
 	})
@@ -104,7 +104,7 @@ func TestInjectedFaultsPerAPI(t *testing.T) {
 	resets := 0
 	const n = 1000
 	for i := 0; i < n; i++ {
-		if _, _, err, _ := sendRK(t, ts.URL, "", nil); err != nil {
+		if _, _, _, err := sendRK(t, ts.URL, "", nil); err != nil {
 			resets++
 		}
 	}
@@ -115,7 +115,7 @@ func TestInjectedFaultsPerAPI(t *testing.T) {
 
 	require.Equal(t, 204, do(t, ts.URL, call{method: http.MethodDelete, path: "/__admin/apis/ruangkerja/faults"}).status)
 	for i := 0; i < 50; i++ {
-		_, _, err, _ := sendRK(t, ts.URL, "", nil)
+		_, _, _, err := sendRK(t, ts.URL, "", nil)
 		require.NoError(t, err, "cleared")
 	}
 	bad := do(t, ts.URL, call{method: http.MethodPut, path: "/__admin/apis/ruangkerja/faults", body: `{"rate": 2, "fault": "reset"}`})
@@ -125,7 +125,7 @@ func TestInjectedFaultsPerAPI(t *testing.T) {
 
 	slow := do(t, ts.URL, call{method: http.MethodPut, path: "/__admin/apis/ruangkerja/faults", body: `{"delay": {"fixedMs": 300, "jitterMs": 50}}`})
 	require.Equal(t, 200, slow.status)
-	_, _, err, took := sendRK(t, ts.URL, "", nil)
+	_, _, took, err := sendRK(t, ts.URL, "", nil)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, took, 300*time.Millisecond)
 	assert.Less(t, took, 2*time.Second)
@@ -136,11 +136,11 @@ func TestDelaysHoldNothingElse(t *testing.T) {
 	srv, ts := newTestServer(t)
 	done := make(chan time.Duration, 1)
 	go func() {
-		_, _, _, took := sendRK(t, ts.URL, "", map[string]string{"Prefer": "delay=5000"})
+		_, _, took, _ := sendRK(t, ts.URL, "", map[string]string{"Prefer": "delay=5000"})
 		done <- took
 	}()
 	time.Sleep(100 * time.Millisecond)
-	_, _, err, took := sendRK(t, ts.URL, "", nil)
+	_, _, took, err := sendRK(t, ts.URL, "", nil)
 	require.NoError(t, err)
 	assert.Less(t, took, time.Second, "another request is not held up")
 	srv.Stop()
