@@ -91,32 +91,49 @@ func run(ctx context.Context, o options) error {
 	if err := checkWorkload(usermock, reqs); err != nil {
 		return err
 	}
-	valid := filter(reqs, func(r request) bool { return r.kind == "valid" })
 	mounted := func(r request) string { return "/" + r.api }
 	printMachine()
 	var rows []result
-	pairs := []struct {
-		label string
-		reqs  []request
-	}{{"valid creates, 5 APIs", valid}, {"mixed: valid, invalid, duplicate, 5 APIs", reqs}}
-	for i, p := range pairs {
-		um, err := o.measure(usermockServer(usermock), "usermock: "+p.label, luaScript(p.reqs, mounted, int64(i+1)*1e12))
+	// Valid creates, one API at a time, on usermock serving all five APIs with its defaults
+	// and on the ceiling, back to back, so each ratio is measured under the same conditions.
+	var ratios []ratio
+	for i, api := range apiIDs {
+		valid := filter(reqs, func(r request) bool { return r.api == api && r.kind == "valid" })
+		script := luaScript(valid, mounted, int64(i+1)*1e12)
+		um, err := o.measure(usermockServer(usermock), "usermock: valid creates, "+api, script)
 		if err != nil {
 			return err
 		}
-		ce, err := o.measure(ceilingServer(ceiling), "ceiling: "+p.label, luaScript(p.reqs, mounted, int64(i+1)*1e12))
+		ce, err := o.measure(ceilingServer(ceiling), "ceiling: valid creates, "+api, script)
 		if err != nil {
 			return err
 		}
 		rows = append(rows, um, ce)
-		fmt.Printf("usermock/ceiling, %s: %.0f%% of the requests/s\n", p.label, 100*um.rps/ce.rps)
+		ratios = append(ratios, ratio{api: api, um: um.rps, ceiling: ce.rps, target: targets[api]})
+		fmt.Printf("usermock/ceiling, valid creates, %s: %.2f (target %.2f)\n", api, um.rps/ce.rps, targets[api])
 	}
+	// The mix of valid, invalid and duplicate creates on all five APIs.
+	um, err := o.measure(usermockServer(usermock), "usermock: mixed valid/invalid/duplicate", luaScript(reqs, mounted, 9e12))
+	if err != nil {
+		return err
+	}
+	ce, err := o.measure(ceilingServer(ceiling), "ceiling: mixed valid/invalid/duplicate", luaScript(reqs, mounted, 9e12))
+	if err != nil {
+		return err
+	}
+	rows = append(rows, um, ce)
+	mixedRPS := um.rps
+	fmt.Printf("usermock/ceiling, mixed: %.2f\n", um.rps/ce.rps)
+	var prismRatios []float64
 	if o.prism != "" {
 		prismRows, err := o.comparePrism(reqs, usermock)
 		if err != nil {
 			return err
 		}
 		rows = append(rows, prismRows...)
+		for i := 0; i+1 < len(prismRows); i += 2 {
+			prismRatios = append(prismRatios, prismRows[i].rps/prismRows[i+1].rps)
+		}
 	}
 	if o.soak > 0 {
 		// Once with the mix, which stores a new user every third request (a mock must keep
@@ -127,7 +144,7 @@ func run(ctx context.Context, o options) error {
 			label string
 			reqs  []request
 		}{{"mixed, 1 in 3 stored", reqs}, {"refusals only, nothing stored", refusals}} {
-			s, err := o.soakRun(usermock, w.label, w.reqs, rows[2].rps)
+			s, err := o.soakRun(usermock, w.label, w.reqs, mixedRPS)
 			if err != nil {
 				return err
 			}
@@ -135,6 +152,7 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	printTable(rows)
+	printRatios(ratios, prismRatios)
 	return nil
 }
 
@@ -142,7 +160,7 @@ func run(ctx context.Context, o options) error {
 // serve: valid and invalid creates (Prism keeps no state, so duplicates are left out).
 func (o options) comparePrism(reqs []request, usermock string) ([]result, error) {
 	var rows []result
-	for _, api := range []string{"crm", "pland", "pulse", "ruangkerja", "superfy"} {
+	for _, api := range apiIDs {
 		apiReqs := filter(reqs, func(r request) bool { return r.api == api && r.kind != "duplicate" })
 		base := int64(10+len(rows)) * 1e12
 		um, err := o.measure(usermockServer(usermock, "--api", api), "usermock: "+api+" valid+invalid", luaScript(apiReqs, noPrefix, base))
@@ -389,4 +407,37 @@ func printTable(rows []result) {
 			float64(r.peakRSS)/1024, float64(r.rss)/1024, r.healthy.Round(time.Millisecond))
 	}
 	tw.Flush()
+}
+
+var apiIDs = []string{"crm", "pland", "pulse", "ruangkerja", "superfy"}
+
+// targets are the requests/s each API must reach as a fraction of the ceiling's.
+var targets = map[string]float64{"crm": 0.75, "pland": 0.75, "pulse": 0.85, "ruangkerja": 0.85, "superfy": 0.75}
+
+// ratio is one API's valid creates on usermock against the ceiling.
+type ratio struct {
+	api         string
+	um, ceiling float64
+	target      float64
+}
+
+// printRatios ends the run with the verdicts: each API against its ceiling target, and
+// usermock against Prism (at least 10x).
+func printRatios(ratios []ratio, prism []float64) {
+	fmt.Println()
+	for i, r := range ratios {
+		verdict := "met"
+		if r.um/r.ceiling < r.target {
+			verdict = "MISSED"
+		}
+		line := fmt.Sprintf("%-10s usermock/ceiling %.2f (target %.2f: %s)", r.api, r.um/r.ceiling, r.target, verdict)
+		if i < len(prism) {
+			pv := "met"
+			if prism[i] < 10 {
+				pv = "MISSED"
+			}
+			line += fmt.Sprintf("   usermock/Prism %.1fx (target 10x: %s)", prism[i], pv)
+		}
+		fmt.Println(line)
+	}
 }
