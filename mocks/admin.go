@@ -368,10 +368,13 @@ func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// redactEntry hides the secret members of a journalled exchange's bodies, as the API's
-// redaction says; headers and query were redacted when the entry was made.
+// redactEntry hides the credentials of a journalled exchange, as the API's redaction says:
+// in the query, the headers and the bodies' secret members.
 func (s *Server) redactEntry(e entry) entry {
 	red := s.redactionFor(e.API)
+	e.Query = red.rawQuery(e.Query)
+	e.Request.Headers = red.headerValues(e.Request.Headers)
+	e.Response.Headers = red.headerValues(e.Response.Headers)
 	e.Request.Body = red.bodyText([]byte(e.Request.Body))
 	e.Response.Body = red.bodyText([]byte(e.Response.Body))
 	return e

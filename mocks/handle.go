@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -32,6 +33,7 @@ type opState struct {
 	// errorShapes are the error statuses a spec without x-usermock.errors documents with a
 	// shape of its own.
 	errorShapes map[int]*errorShape
+	lastMedia   atomic.Pointer[mediaMatch] // the last Content-Type matched, for the next request
 }
 
 // bodyCheck is a request schema split in two: kin-openapi stops at a failed top-level anyOf,

@@ -25,25 +25,40 @@ type requestBody struct {
 	present   bool
 }
 
+// mediaMatch is a request Content-Type matched to the spec's content key.
+type mediaMatch struct {
+	contentType string // as sent
+	key         string // the content key of the spec, e.g. "application/json"
+	mediaType   string // the sent media type, lower case, without parameters
+}
+
 // matchMediaType finds the content key of the spec for a request's Content-Type: exact,
 // then the spec's wildcards (application/*, */*), then a +json type for application/json.
-func (o *opState) matchMediaType(ct string) (string, bool) {
+// The last match is kept: clients send the same Content-Type request after request.
+func (o *opState) matchMediaType(ct string) (mediaMatch, bool) {
+	if m := o.lastMedia.Load(); m != nil && m.contentType == ct {
+		return *m, true
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
-		return "", false
+		return mediaMatch{}, false
 	}
 	mt = strings.ToLower(mt)
-	if key, ok := o.op.MediaType[mt]; ok {
-		return key, true
+	key, ok := o.op.MediaType[mt]
+	if !ok {
+		typ, _, _ := strings.Cut(mt, "/")
+		if key, ok = o.op.MediaType[typ+"/*"]; !ok {
+			key, ok = o.op.MediaType["*/*"]
+		}
 	}
-	typ, _, _ := strings.Cut(mt, "/")
-	if key, ok := o.op.MediaType[typ+"/*"]; ok {
-		return key, true
+	if !ok {
+		return mediaMatch{}, false
 	}
-	if key, ok := o.op.MediaType["*/*"]; ok {
-		return key, true
+	m := mediaMatch{contentType: ct, key: key, mediaType: mt}
+	if len(ct) <= 256 {
+		o.lastMedia.Store(&m)
 	}
-	return "", false
+	return m, true
 }
 
 // readBody reads the body when the operation declares one: at most the configured limit
@@ -56,7 +71,7 @@ func (o *opState) readBody(r *http.Request) (requestBody, *failure) {
 	if ct == "" && !o.op.RequestBody.Required && r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
 		return requestBody{}, nil // an optional body left out
 	}
-	key, ok := o.matchMediaType(ct)
+	match, ok := o.matchMediaType(ct)
 	if !ok {
 		if ct == "" {
 			ct = "(none)"
@@ -76,10 +91,8 @@ func (o *opState) readBody(r *http.Request) (requestBody, *failure) {
 	if int64(len(b)) > limit {
 		return requestBody{}, fail(apispec.KindTooLarge, "", "request body exceeds %d bytes", limit)
 	}
-	body := requestBody{raw: b, mediaType: key, present: true}
-	mt, _, _ := mime.ParseMediaType(ct)
-	mt = strings.ToLower(mt)
-	if isJSONType(mt) {
+	body := requestBody{raw: b, mediaType: match.key, present: true}
+	if isJSONType(match.mediaType) {
 		if len(bytes.TrimSpace(b)) == 0 && !o.op.RequestBody.Required {
 			return requestBody{}, nil
 		}
@@ -90,7 +103,7 @@ func (o *opState) readBody(r *http.Request) (requestBody, *failure) {
 		body.value, body.json = v, true
 		return body, nil
 	}
-	v, f := o.decodeOther(r, mt, key, b)
+	v, f := o.decodeOther(r, match.mediaType, match.key, b)
 	if f != nil {
 		return requestBody{}, f
 	}

@@ -246,8 +246,35 @@ func New(cfg Config) (*Server, error) {
 			s.gen.faker = gofakeit.New(cfg.Seed ^ int64(binary.LittleEndian.Uint64(b[:])))
 		}
 	}
-	s.handler = s.observe(s.withCORS(r))
+	var routed http.Handler = r
+	if cfg.Root == "" {
+		routed = s.dispatch(r)
+	}
+	s.handler = s.observe(s.withCORS(routed))
 	return s, nil
+}
+
+// dispatch sends a request under a mounted API's prefix straight to the API, without the
+// operational router's walk over its routes (a regular expression each): the API mounts are
+// that router's last routes, and no operational path starts with an API's id.
+func (s *Server) dispatch(router http.Handler) http.Handler {
+	mounts := make(map[string]http.Handler, len(s.apis))
+	for id, a := range s.apis {
+		if !strings.HasPrefix(id, "__") { // the router decides between an API and the admin
+			mounts[id] = http.StripPrefix("/"+id, a)
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/"); ok {
+			if id, _, ok := strings.Cut(rest, "/"); ok {
+				if h, ok := mounts[id]; ok {
+					h.ServeHTTP(w, r)
+					return
+				}
+			}
+		}
+		router.ServeHTTP(w, r)
+	})
 }
 
 func corsHeaders(apis []*apispec.API) string {
@@ -365,16 +392,16 @@ func (s *Server) record(r *http.Request, x *exchange, sw *statusWriter, body *ca
 	if x.fault != "" && decision == "" {
 		decision = "no answer: a fault injected on purpose (" + x.fault + ")"
 	}
-	red := s.redactionFor(x.api)
 	e := entry{Time: start.UTC(), API: x.api, Operation: x.op, Method: r.Method, Path: r.URL.Path,
 		Status: sw.status, Valid: x.valid, Problems: x.problems, Decision: decision, DurationMS: ms,
 		Fault: x.fault, Violations: x.violations,
-		Query:    red.rawQuery(r.URL.RawQuery),
-		Request:  message{Headers: red.headerValues(r.Header)},
-		Response: message{Headers: red.headerValues(sw.Header()), Body: string(sw.body), BodyBytes: sw.n, Truncated: sw.n > len(sw.body)}}
+		Query: r.URL.RawQuery,
+		// The headers are the request's and response's own maps, which nothing changes after
+		// the exchange; they are redacted, as bodies and the query are, when the journal is
+		// read (redactEntry): the work is paid by the rare listing, not by every request.
+		Request:  message{Headers: r.Header},
+		Response: message{Headers: sw.Header(), Body: string(sw.body), BodyBytes: sw.n, Truncated: sw.n > len(sw.body)}}
 	if body != nil {
-		// Bodies are redacted when the journal is read (redactEntry): the work is paid by the
-		// rare listing, not by every request.
 		e.Request.Body, e.Request.BodyBytes, e.Request.Truncated = string(body.head), body.n, body.n > len(body.head)
 	}
 	s.journal.add(e)

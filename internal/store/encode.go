@@ -4,6 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/usermock/usermock/internal/render"
 )
 
 // encodedRecord is a Record as JSON: its fields, and body and response apart, so a raw JSON
@@ -21,11 +27,99 @@ func encodeRecord(rec Record) (encodedRecord, error) {
 	if e.response, err = rawJSON(rec.Response); err != nil {
 		return e, fmt.Errorf("encode record response: %w", err)
 	}
-	rec.Body, rec.Response = nil, nil
-	if e.meta, err = json.Marshal(rec); err != nil {
+	if e.meta, err = appendMeta(make([]byte, 0, 256), &rec); err != nil {
 		return e, fmt.Errorf("encode record: %w", err)
 	}
 	return e, nil
+}
+
+// appendMeta encodes a record's fields but its body and response, as json.Marshal would
+// (the same members, omitted when empty), without reflection: it runs on every create.
+func appendMeta(b []byte, rec *Record) ([]byte, error) {
+	b = append(b, `{"api":`...)
+	b = render.AppendString(b, rec.API)
+	b = append(b, `,"operation":`...)
+	b = render.AppendString(b, rec.Operation)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendInt(b, rec.Seq, 10)
+	if rec.Seeded {
+		b = append(b, `,"seeded":true`...)
+	}
+	if rec.Collection != "" {
+		b = append(b, `,"collection":`...)
+		b = render.AppendString(b, rec.Collection)
+	}
+	if rec.Key != "" {
+		b = append(b, `,"key":`...)
+		b = render.AppendString(b, rec.Key)
+	}
+	if rec.Fixture {
+		b = append(b, `,"fixture":true`...)
+	}
+	b = append(b, `,"createdAt":"`...)
+	b = rec.CreatedAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","body":null`...)
+	var err error
+	for _, m := range []struct {
+		name string
+		v    map[string]any
+	}{{"header", rec.Header}, {"credential", rec.Credential}} {
+		if len(m.v) == 0 {
+			continue
+		}
+		b = append(b, `,"`...)
+		b = append(b, m.name...)
+		b = append(b, `":{`...)
+		for i, k := range slices.Sorted(maps.Keys(m.v)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = render.AppendString(b, k)
+			b = append(b, ':')
+			if b, err = appendValue(b, m.v[k]); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, '}')
+	}
+	if len(rec.Claims) > 0 {
+		b = append(b, `,"claims":[`...)
+		for i, c := range rec.Claims {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"rule":`...)
+			b = render.AppendString(b, c.Rule)
+			b = append(b, `,"key":`...)
+			b = render.AppendString(b, c.Key)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if len(rec.Groups) > 0 {
+		b = append(b, `,"groups":[`...)
+		for i, g := range rec.Groups {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = render.AppendString(b, g)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
+// appendValue encodes a header or credential value: strings directly, the rest (numbers,
+// lists, objects a credential may carry) with encoding/json.
+func appendValue(b []byte, v any) ([]byte, error) {
+	if s, ok := v.(string); ok {
+		return render.AppendString(b, s), nil
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, j...), nil
 }
 
 func rawJSON(v any) ([]byte, error) {
