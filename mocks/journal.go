@@ -27,6 +27,7 @@ type entry struct {
 	// and the body clipped to JournalBodyBytes.
 	Request  message `json:"request"`
 	Response message `json:"response"`
+	cost     int     // size(), counted once when the entry is added
 }
 
 // message is one side of a journalled exchange.
@@ -82,6 +83,7 @@ func newJournal(max, budget int) *journal {
 
 func (j *journal) add(e entry) {
 	size := e.size()
+	e.cost = size
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for j.count > 0 && (j.count == len(j.entries) || j.bytes+size > j.budget) {
@@ -96,7 +98,7 @@ func (j *journal) add(e entry) {
 }
 
 func (j *journal) dropOldest() {
-	j.bytes -= j.entries[j.head].size()
+	j.bytes -= j.entries[j.head].cost
 	j.entries[j.head] = entry{}
 	j.head = (j.head + 1) % len(j.entries)
 	j.count--

@@ -48,7 +48,7 @@ func (o *opState) compileTemplates() error {
 				g.mu.Unlock()
 			}
 			o.templates[templateKey(status, name)] = &responseTemplate{status: status, name: name,
-				tmpl: render.Template{Base: base, Order: o.slotOrder(o.op.Order(status, name))}}
+				tmpl: render.NewTemplate(base, o.slotOrder(o.op.Order(status, name)))}
 		}
 	}
 	return nil

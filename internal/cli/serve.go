@@ -185,6 +185,7 @@ func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
+	defer tuneGC()()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	if c.pprof != "" {

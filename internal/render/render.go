@@ -158,15 +158,21 @@ var Absent = absent{}
 
 type absent struct{}
 
-// Template is a base value and an order whose slots take per-request values.
+// Template is a base value and an order whose slots take per-request values. NewTemplate
+// compiles one; a Template literal renders the same, walking the base every time.
 type Template struct {
 	Base  any
 	Order *Order
+	plan  *plan
 }
 
 // Render appends the base value with each slot i holding slots[i] (when present[i]) instead.
 func (t *Template) Render(buf []byte, slots []any, present []bool) []byte {
-	return appendValue(buf, t.Base, t.Order, &overlay{values: slots, present: present})
+	ov := &overlay{values: slots, present: present}
+	if t.plan != nil {
+		return t.plan.append(buf, ov)
+	}
+	return appendValue(buf, t.Base, t.Order, ov)
 }
 
 type overlay struct {
