@@ -405,15 +405,22 @@ func (s *Server) record(r *http.Request, x *exchange, sw *statusWriter, body *ca
 		e.Request.Body, e.Request.BodyBytes, e.Request.Truncated = string(body.head), body.n, body.n > len(body.head)
 	}
 	s.journal.add(e)
-	attrs := []slog.Attr{slog.String("api", x.api), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.Int("status", sw.status), slog.Float64("duration_ms", ms), slog.String("decision", decision)}
+	h := s.log.Handler()
+	if !h.Enabled(r.Context(), slog.LevelInfo) {
+		return
+	}
+	// The record is handed to the handler directly: Logger.LogAttrs would look up the
+	// caller's program counter, which a request line does not show.
+	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	rec.AddAttrs(slog.String("api", x.api), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.Int("status", sw.status), slog.Float64("duration_ms", ms), slog.String("decision", decision))
 	if x.fault != "" {
-		attrs = append(attrs, slog.String("fault", x.fault))
+		rec.AddAttrs(slog.String("fault", x.fault))
 	}
 	if x.cause != nil {
-		attrs = append(attrs, slog.String("cause", x.cause.Error()))
+		rec.AddAttrs(slog.String("cause", x.cause.Error()))
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	_ = h.Handle(r.Context(), rec)
 }
 
 type statusWriter struct {
