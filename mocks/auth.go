@@ -62,14 +62,14 @@ func newCredentials(set *fixture.Set, mode AuthMode, bodyFields []string) *crede
 
 // resolve decides on a presented credential. known is the fixture entry, if any. The
 // attributes are a fresh top-level copy: the request adds to them, the fixtures stay as loaded.
-func (c *credentials) resolve(known *fixture.Credential, what string) (map[string]any, error) {
+func (c *credentials) resolve(known *fixture.Credential, what func() string) (map[string]any, error) {
 	switch {
 	case known != nil && known.Reject != "":
 		return nil, fmt.Errorf("%s", known.Reject)
 	case known != nil:
 		return copyMap(c.attrs[known]), nil
 	case c.mode == AuthStrict:
-		return nil, fmt.Errorf("%s is not a known credential (the server runs with --auth strict)", what)
+		return nil, fmt.Errorf("%s is not a known credential (the server runs with --auth strict)", what())
 	default:
 		return copyMap(c.fallback), nil
 	}
@@ -97,14 +97,15 @@ func (o *opState) authenticate(r *http.Request) (map[string]any, *failure) {
 		return nil, f
 	}
 	var attrs map[string]any
-	for _, c := range auth.Credentials {
-		field := c.Scheme.Header + " header"
-		if c.Scheme.In != "header" {
-			field = c.Scheme.Header + " " + c.Scheme.In
-		}
-		a, err := o.creds.resolve(o.creds.byHeader[c.Scheme.Name][c.Value], "this "+field+" value")
+	for i, c := range auth.Credentials {
+		field := func() string { return c.Scheme.Header + " " + c.Scheme.In }
+		a, err := o.creds.resolve(o.creds.byHeader[c.Scheme.Name][c.Value], func() string { return "this " + field() + " value" })
 		if err != nil {
-			return nil, &failure{kind: apispec.KindUnauthorized, problems: []problem{{Field: field, Reason: err.Error(), Keyword: "security"}}}
+			return nil, &failure{kind: apispec.KindUnauthorized, problems: []problem{{Field: field(), Reason: err.Error(), Keyword: "security"}}}
+		}
+		if i == 0 {
+			attrs = a // a fresh copy already
+			continue
 		}
 		for k, v := range a {
 			if attrs == nil {
@@ -132,7 +133,7 @@ func (o *opState) bodyCredential(body any) (map[string]any, *failure) {
 	if len(missing) > 0 {
 		return nil, fail(apispec.KindUnauthorized, "", "%s %s required to authenticate", strings.Join(missing, " and "), plural(len(missing), "is", "are"))
 	}
-	attrs, err := o.creds.resolve(o.creds.byBody[strings.Join(vals, "\x00")], strings.Join(fields, " and "))
+	attrs, err := o.creds.resolve(o.creds.byBody[strings.Join(vals, "\x00")], func() string { return strings.Join(fields, " and ") })
 	if err != nil {
 		return nil, fail(apispec.KindUnauthorized, "", "%v", err)
 	}
@@ -158,8 +159,23 @@ func headerMap(h http.Header) map[string]any {
 	m := make(map[string]any, len(h))
 	for k, v := range h {
 		if len(v) > 0 {
-			m[strings.ToLower(k)] = v[0]
+			lower, ok := lowerHeaders[k]
+			if !ok {
+				lower = strings.ToLower(k)
+			}
+			m[lower] = v[0]
 		}
 	}
 	return m
 }
+
+// lowerHeaders are the lower-case names of headers most requests carry, made once.
+var lowerHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control",
+		"Connection", "Content-Length", "Content-Type", "Cookie", "Host", "Origin", "Prefer", "Referer",
+		"User-Agent", "X-Api-Key", "X-Account-Id", "X-Request-Id", "X-Forwarded-For"} {
+		m[k] = strings.ToLower(k)
+	}
+	return m
+}()

@@ -222,8 +222,12 @@ func (o *opState) prepare(r *http.Request) (*request, *failure) {
 	if f != nil {
 		return nil, f
 	}
-	for k, v := range attrs {
-		ctx["credential"].(map[string]any)[k] = v
+	if cred := ctx["credential"].(map[string]any); len(cred) == 0 && attrs != nil {
+		ctx["credential"] = attrs // a fresh copy: the request may add to it
+	} else {
+		for k, v := range attrs {
+			cred[k] = v
+		}
 	}
 	var problems []problem
 	if o.hasParams {

@@ -26,7 +26,7 @@ type planMember struct {
 // NewTemplate returns a Template of base and o (frozen), compiled once so that rendering
 // costs little more than copying bytes. Base and o must not change afterwards.
 func NewTemplate(base any, o *Order) Template {
-	return Template{Base: base, Order: o, plan: compile(base, o, map[*Order]bool{})}
+	return Template{Base: base, Order: o, plan: compile(base, o, map[*Order]bool{}), hint: len(appendValue(nil, base, o, nil)) + 64}
 }
 
 // hasSlot reports whether a slot is at or below o.

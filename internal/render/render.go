@@ -164,12 +164,16 @@ type Template struct {
 	Base  any
 	Order *Order
 	plan  *plan
+	hint  int // the base's length and some: the buffer a rendering starts with
 }
 
 // Render appends the base value with each slot i holding slots[i] (when present[i]) instead.
 func (t *Template) Render(buf []byte, slots []any, present []bool) []byte {
 	ov := &overlay{values: slots, present: present}
 	if t.plan != nil {
+		if buf == nil {
+			buf = make([]byte, 0, t.hint)
+		}
 		return t.plan.append(buf, ov)
 	}
 	return appendValue(buf, t.Base, t.Order, ov)

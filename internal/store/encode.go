@@ -70,15 +70,8 @@ func appendMeta(b []byte, rec *Record) ([]byte, error) {
 		b = append(b, `,"`...)
 		b = append(b, m.name...)
 		b = append(b, `":{`...)
-		for i, k := range slices.Sorted(maps.Keys(m.v)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = render.AppendString(b, k)
-			b = append(b, ':')
-			if b, err = appendValue(b, m.v[k]); err != nil {
-				return nil, err
-			}
+		if b, err = appendMap(b, m.v); err != nil {
+			return nil, err
 		}
 		b = append(b, '}')
 	}
@@ -107,6 +100,29 @@ func appendMeta(b []byte, rec *Record) ([]byte, error) {
 		b = append(b, ']')
 	}
 	return append(b, '}'), nil
+}
+
+// appendMap encodes a map's members in key order, as encoding/json does.
+func appendMap(b []byte, m map[string]any) ([]byte, error) {
+	var err error
+	if len(m) == 1 { // the common case, without sorting
+		for k, v := range m {
+			b = render.AppendString(b, k)
+			b = append(b, ':')
+			return appendValue(b, v)
+		}
+	}
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = render.AppendString(b, k)
+		b = append(b, ':')
+		if b, err = appendValue(b, m[k]); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // appendValue encodes a header or credential value: strings directly, the rest (numbers,
