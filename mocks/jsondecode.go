@@ -20,6 +20,7 @@ const maxDepth = 64
 // messages follow encoding/json's wording.
 type strictJSON struct {
 	data  []byte
+	text  string // data as one string: strings without escapes and numbers are slices of it
 	pos   int
 	depth int
 }
@@ -29,7 +30,7 @@ type jsonSyntaxError struct{ msg string }
 func (e *jsonSyntaxError) Error() string { return e.msg }
 
 func parseStrictJSON(data []byte) (any, error) {
-	p := &strictJSON{data: data}
+	p := &strictJSON{data: data, text: string(data)}
 	p.skipSpace()
 	v, err := p.value()
 	if err != nil {
@@ -218,7 +219,7 @@ func (p *strictJSON) str() (string, error) {
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		if c == '"' {
-			s := string(p.data[start:p.pos])
+			s := p.text[start:p.pos]
 			p.pos++
 			return s, nil
 		}
@@ -361,7 +362,7 @@ func (p *strictJSON) number() (any, error) {
 		}
 		p.digits()
 	}
-	s := string(p.data[start:p.pos])
+	s := p.text[start:p.pos]
 	if isFloat {
 		if f, err := strconv.ParseFloat(s, 64); err != nil || math.IsInf(f, 0) {
 			return nil, &jsonSyntaxError{fmt.Sprintf("number %s is out of range", abbreviate(s))}
