@@ -293,7 +293,7 @@ func (b *bodyCheck) problems(body any, opts []openapi3.SchemaValidationOption) [
 	if err := b.structural.VisitJSON(body, opts...); err != nil {
 		problems = append(problems, schemaProblems(err, "")...)
 	}
-	problems = append(problems, integerProblems(b.structural, body, nil, 0)...)
+	problems = append(problems, integerProblems(b.structural, body, make([]string, 0, 16), 0)...)
 	if b.anyOf != nil {
 		subject := body
 		if m, ok := body.(map[string]any); ok && b.anyOfKeys != nil {

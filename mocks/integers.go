@@ -10,7 +10,8 @@ import (
 )
 
 // integerProblems finds integers a vendor's 64-bit field could not hold, however they are
-// spelled: kin-openapi accepts 1e20 as a "type: integer" value because it is integral.
+// spelled: kin-openapi accepts 1e20 as a "type: integer" value because it is integral. path
+// is a stack the walk appends to and reuses: a problem copies it (strings.Join).
 func integerProblems(s *openapi3.Schema, v any, path []string, depth int) []problem {
 	if s == nil || depth > 32 {
 		return nil
@@ -27,7 +28,7 @@ func integerProblems(s *openapi3.Schema, v any, path []string, depth int) []prob
 	case map[string]any:
 		for name, p := range s.Properties {
 			if e, ok := t[name]; ok && p.Value != nil && mayHoldNumbers(e) {
-				out = append(out, integerProblems(p.Value, e, append(path[:len(path):len(path)], name), depth+1)...)
+				out = append(out, integerProblems(p.Value, e, append(path, name), depth+1)...)
 			}
 		}
 	case []any:
@@ -37,7 +38,7 @@ func integerProblems(s *openapi3.Schema, v any, path []string, depth int) []prob
 					break
 				}
 				if mayHoldNumbers(e) {
-					out = append(out, integerProblems(s.Items.Value, e, append(path[:len(path):len(path)], strconv.Itoa(i)), depth+1)...)
+					out = append(out, integerProblems(s.Items.Value, e, append(path, strconv.Itoa(i)), depth+1)...)
 				}
 			}
 		}
