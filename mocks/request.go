@@ -84,7 +84,7 @@ func (o *opState) readBody(r *http.Request) (requestBody, *failure) {
 		// the 413 instead of the go-ahead.
 		return requestBody{}, fail(apispec.KindTooLarge, "", "request body of %d bytes exceeds %d bytes", r.ContentLength, limit)
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	b, err := readAtMost(r, limit)
 	if err != nil {
 		return requestBody{}, fail(apispec.KindMalformed, "", "request body could not be read: %v", err)
 	}
@@ -109,6 +109,19 @@ func (o *opState) readBody(r *http.Request) (requestBody, *failure) {
 	}
 	body.value = v
 	return body, nil
+}
+
+// readAtMost reads the body, at most limit+1 bytes: in one buffer of the declared length
+// when there is one (net/http ends such a body at its length), else growing.
+func readAtMost(r *http.Request, limit int64) ([]byte, error) {
+	if n := r.ContentLength; n > 0 && n <= limit {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(io.LimitReader(r.Body, limit+1))
 }
 
 func isJSONType(mt string) bool {
