@@ -22,7 +22,7 @@ type opState struct {
 	creator     *opState // the create of the collection, for the other behaviours
 	creds       *credentials
 	collections map[string]map[string]any // lookup rule id -> key -> item
-	templates   map[string]*responseTemplate
+	templates   map[templateKey]*responseTemplate
 	bodies      map[string]*bodyCheck // spec media type -> how its body is checked
 	schemaOpts  []openapi3.SchemaValidationOption
 	filterOpts  *openapi3filter.Options

@@ -2,7 +2,6 @@ package mocks
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/usermock/usermock/internal/apispec"
@@ -22,7 +21,7 @@ type responseTemplate struct {
 // compileTemplates builds a template for every named example of every 2xx status, and for
 // 2xx statuses without one, a value made up once from the schema.
 func (o *opState) compileTemplates() error {
-	o.templates = map[string]*responseTemplate{}
+	o.templates = map[templateKey]*responseTemplate{}
 	for _, status := range o.op.Statuses {
 		if status < 200 || status >= 300 {
 			continue
@@ -47,14 +46,18 @@ func (o *opState) compileTemplates() error {
 				base = jsonvalue.Normalize(fake.Value(g.faker, schema, "", fake.Response))
 				g.mu.Unlock()
 			}
-			o.templates[templateKey(status, name)] = &responseTemplate{status: status, name: name,
+			o.templates[templateKey{status, name}] = &responseTemplate{status: status, name: name,
 				tmpl: render.NewTemplate(base, o.slotOrder(o.op.Order(status, name)))}
 		}
 	}
 	return nil
 }
 
-func templateKey(status int, name string) string { return fmt.Sprintf("%d/%s", status, name) }
+// templateKey names a template: a status and an example name ("" for the only one).
+type templateKey struct {
+	status int
+	name   string
+}
 
 // slotOrder copies a key order and marks the echo targets in it as slots.
 func (o *opState) slotOrder(ord *render.Order) *render.Order {
@@ -81,14 +84,14 @@ func pointerTokens(p string) []string {
 func (o *opState) template(status int, name string) (*responseTemplate, bool) {
 	if name == "" || name == "documented" {
 		for _, n := range append([]string{"documented"}, o.op.Examples[status]...) {
-			if t, ok := o.templates[templateKey(status, n)]; ok {
+			if t, ok := o.templates[templateKey{status, n}]; ok {
 				return t, true
 			}
 		}
-		t, ok := o.templates[templateKey(status, "")]
+		t, ok := o.templates[templateKey{status, ""}]
 		return t, ok
 	}
-	t, ok := o.templates[templateKey(status, name)]
+	t, ok := o.templates[templateKey{status, name}]
 	return t, ok
 }
 
