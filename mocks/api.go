@@ -154,6 +154,13 @@ const DecisionHeader = "X-Usermock-Decision"
 
 // headerSafe keeps a header value on one line and within a reasonable size.
 func headerSafe(s string) string {
+	safe := len(s) <= 2000
+	for i := 0; safe && i < len(s); i++ {
+		safe = s[i] >= 0x20 && s[i] < 0x7f
+	}
+	if safe {
+		return s
+	}
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r > 0x7e {
 			return '?'

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
@@ -15,8 +16,9 @@ import (
 // behind a lock, so the same seed and the same requests give the same bytes.
 type generator struct {
 	mu    sync.Mutex
-	faker *gofakeit.Faker
-	now   func() time.Time
+	faker  *gofakeit.Faker
+	now    func() time.Time
+	second atomic.Pointer[formattedSecond] // the last second nowText formatted
 }
 
 func (g *generator) generate(gen *apispec.Generator, seq int64) any {
@@ -28,7 +30,7 @@ func (g *generator) generate(gen *apispec.Generator, seq int64) any {
 		}
 		return start + seq - 1
 	case "now":
-		return g.now().UTC().Format(time.RFC3339)
+		return g.nowText()
 	case "now.unix":
 		return g.now().Unix()
 	}
@@ -43,6 +45,22 @@ func (g *generator) generate(gen *apispec.Generator, seq int64) any {
 		return g.faker.Regex(gen.Arg)
 	}
 	return nil
+}
+
+// nowText is the time in RFC 3339, to the second: formatted once a second, not per echo.
+func (g *generator) nowText() string {
+	t := g.now().UTC()
+	if c := g.second.Load(); c != nil && c.unix == t.Unix() {
+		return c.text
+	}
+	c := &formattedSecond{unix: t.Unix(), text: t.Format(time.RFC3339)}
+	g.second.Store(c)
+	return c.text
+}
+
+type formattedSecond struct {
+	unix int64
+	text string
 }
 
 // resolve evaluates an echo source; ok is false when it names nothing and has no fallback.

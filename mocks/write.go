@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // write sends a success: the content type the spec documents for the status, negotiated
@@ -61,6 +62,18 @@ func contentType(mt, fallback string) string {
 	if mt == "" || strings.Contains(mt, "*") {
 		mt = fallback
 	}
+	if ct, ok := contentTypes.Load(mt); ok {
+		return ct.(string)
+	}
+	ct := withCharset(mt)
+	contentTypes.Store(mt, ct) // documented types and fallbacks only: a handful
+	return ct
+}
+
+// contentTypes caches contentType's answers, by media type.
+var contentTypes sync.Map
+
+func withCharset(mt string) string {
 	lower := strings.ToLower(mt)
 	if isJSONType(lower) || strings.HasPrefix(lower, "text/") {
 		return mt + "; charset=utf-8"

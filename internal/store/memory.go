@@ -373,8 +373,16 @@ func (a *apiRecords) taken(claims []Claim, own map[claimHash]bool) error {
 type claimHash [2]uint64
 
 func (a *apiRecords) hash(c Claim) claimHash {
-	s := c.Rule + "\x00" + c.Key
-	return claimHash{maphash.String(a.seeds[0], s), maphash.String(a.seeds[1], s)}
+	var h claimHash
+	for i, seed := range a.seeds {
+		var m maphash.Hash
+		m.SetSeed(seed)
+		m.WriteString(c.Rule)
+		m.WriteByte(0)
+		m.WriteString(c.Key)
+		h[i] = m.Sum64()
+	}
+	return h
 }
 
 // Watermark is the sum over APIs of the highest record number ever created: it grows with
