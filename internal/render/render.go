@@ -28,8 +28,10 @@ type Order struct {
 	Index map[int]*Order
 	// Slot, when >= 0, names the value a Template puts here instead of the base's.
 	Slot int
-	// known is Keys as a set, for the pass over the remaining keys.
-	known map[string]bool
+	// known is Keys as a set, for the pass over the remaining keys; quoted is each of Keys
+	// as a JSON string and a colon. Both are made by Freeze.
+	known  map[string]bool
+	quoted [][]byte
 }
 
 // NewOrder returns an empty order with no slot.
@@ -133,8 +135,10 @@ func (o *Order) Freeze() {
 		return
 	}
 	o.known = make(map[string]bool, len(o.Keys))
-	for _, key := range o.Keys {
+	o.quoted = make([][]byte, len(o.Keys))
+	for i, key := range o.Keys {
 		o.known[key] = true
+		o.quoted[i] = append(AppendString(nil, key), ':')
 	}
 	for _, c := range o.Children {
 		c.Freeze()
@@ -271,21 +275,36 @@ func appendObject(buf []byte, m map[string]any, o *Order, ov *overlay) []byte {
 		buf = append(buf, ':')
 		buf = appendValue(buf, v, child, ov)
 	}
+	named := 0 // members of m the order names
 	if o != nil {
-		for _, k := range o.Keys {
+		frozen := len(o.quoted) == len(o.Keys)
+		for i, k := range o.Keys {
 			child := o.Children[k]
-			if sv, ok := ov.get(child); ok {
-				if sv != Absent {
-					member(k, sv, child)
+			sv, ok := ov.get(child)
+			if !ok {
+				sv, ok = m[k]
+				if ok {
+					named++
 				}
+			} else if _, in := m[k]; in {
+				named++
+			}
+			if !ok || sv == Absent {
 				continue
 			}
-			if v, ok := m[k]; ok {
-				member(k, v, child)
+			if !frozen {
+				member(k, sv, child)
+				continue
 			}
+			if !first {
+				buf = append(buf, ',')
+			}
+			first = false
+			buf = append(buf, o.quoted[i]...)
+			buf = appendValue(buf, sv, child, ov)
 		}
 	}
-	if len(m) > 0 {
+	if len(m) > named {
 		var rest []string
 		for k := range m {
 			if o == nil || !o.names(k) {

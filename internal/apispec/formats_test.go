@@ -1,0 +1,28 @@
+package apispec
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var (
+	objectIDRe = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
+	uuidRe     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+)
+
+// The hand-written checks accept exactly what the regular expressions they replace accept.
+func FuzzFormatChecks(f *testing.F) {
+	for _, s := range []string{"3fa85f64-5717-4562-b3fc-2c963f66afa6", "3FA85F64-5717-4562-B3FC-2C963F66AFA6", "5f1d7a3b9c2e4a6b8d0f1e2a",
+		"3fa85f64-5717-4562-b3fc-2c963f66afa6\n", "3fa85f64_5717-4562-b3fc-2c963f66afa6", "", "g" + strings.Repeat("0", 23)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isUUID(s), uuidRe.MatchString(s); got != want {
+			t.Fatalf("isUUID(%q) = %v, the regexp says %v", s, got, want)
+		}
+		if got, want := isObjectID(s), objectIDRe.MatchString(s); got != want {
+			t.Fatalf("isObjectID(%q) = %v, the regexp says %v", s, got, want)
+		}
+	})
+}
