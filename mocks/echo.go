@@ -15,7 +15,7 @@ import (
 // generator makes up ids, serials and timestamps. It is seeded, and its faker is shared
 // behind a lock, so the same seed and the same requests give the same bytes.
 type generator struct {
-	mu    sync.Mutex
+	mu     sync.Mutex
 	faker  *gofakeit.Faker
 	now    func() time.Time
 	second atomic.Pointer[formattedSecond] // the last second nowText formatted
