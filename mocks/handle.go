@@ -45,6 +45,7 @@ type bodyCheck struct {
 	// then sees just those, since kin-openapi deep-copies the value for every branch.
 	anyOfKeys []string
 	defaults  []defaultValue
+	integers  map[*openapi3.Schema]bool // the schemas the integer range walk visits
 }
 
 func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthMode) (*opState, error) {
@@ -101,6 +102,7 @@ func newBodyCheck(s *openapi3.Schema) *bodyCheck {
 	structural := *s
 	structural.AnyOf = nil
 	b := &bodyCheck{structural: &structural, defaults: collectDefaults(s, nil, 0)}
+	b.integers = integerSchemas(b.structural)
 	if len(s.AnyOf) > 0 {
 		b.anyOf = &openapi3.Schema{AnyOf: s.AnyOf}
 		b.anyOfKeys = branchKeys(s.AnyOf)
@@ -293,7 +295,7 @@ func (b *bodyCheck) problems(body any, opts []openapi3.SchemaValidationOption) [
 	if err := b.structural.VisitJSON(body, opts...); err != nil {
 		problems = append(problems, schemaProblems(err, "")...)
 	}
-	problems = append(problems, integerProblems(b.structural, body, make([]string, 0, 16), 0)...)
+	problems = append(problems, integerProblems(b.structural, body, make([]string, 0, 16), 0, b.integers)...)
 	if b.anyOf != nil {
 		subject := body
 		if m, ok := body.(map[string]any); ok && b.anyOfKeys != nil {

@@ -12,13 +12,14 @@ import (
 // integerProblems finds integers a vendor's 64-bit field could not hold, however they are
 // spelled: kin-openapi accepts 1e20 as a "type: integer" value because it is integral. path
 // is a stack the walk appends to and reuses: a problem copies it (strings.Join).
-func integerProblems(s *openapi3.Schema, v any, path []string, depth int) []problem {
-	if s == nil || depth > 32 {
+// Only schemas in walk are visited (see integerSchemas); a nil walk visits all.
+func integerProblems(s *openapi3.Schema, v any, path []string, depth int, walk map[*openapi3.Schema]bool) []problem {
+	if s == nil || depth > 32 || (walk != nil && !walk[s]) {
 		return nil
 	}
 	var out []problem
 	for _, sub := range s.AllOf {
-		out = append(out, integerProblems(sub.Value, v, path, depth+1)...)
+		out = append(out, integerProblems(sub.Value, v, path, depth+1, walk)...)
 	}
 	switch t := v.(type) {
 	case json.Number:
@@ -28,7 +29,7 @@ func integerProblems(s *openapi3.Schema, v any, path []string, depth int) []prob
 	case map[string]any:
 		for name, p := range s.Properties {
 			if e, ok := t[name]; ok && p.Value != nil && mayHoldNumbers(e) {
-				out = append(out, integerProblems(p.Value, e, append(path, name), depth+1)...)
+				out = append(out, integerProblems(p.Value, e, append(path, name), depth+1, walk)...)
 			}
 		}
 	case []any:
@@ -38,7 +39,7 @@ func integerProblems(s *openapi3.Schema, v any, path []string, depth int) []prob
 					break
 				}
 				if mayHoldNumbers(e) {
-					out = append(out, integerProblems(s.Items.Value, e, append(path, strconv.Itoa(i)), depth+1)...)
+					out = append(out, integerProblems(s.Items.Value, e, append(path, strconv.Itoa(i)), depth+1, walk)...)
 				}
 			}
 		}
@@ -70,4 +71,40 @@ func mayHoldNumbers(v any) bool {
 		return true
 	}
 	return false
+}
+
+// integerSchemas returns the schemas at or under s (through allOf, properties and items)
+// that are or hold a "type: integer" schema: the only ones integerProblems needs to visit.
+// A schema met again on its own path (a recursive schema) is kept, to be safe.
+func integerSchemas(s *openapi3.Schema) map[*openapi3.Schema]bool {
+	out := map[*openapi3.Schema]bool{}
+	visiting := map[*openapi3.Schema]bool{}
+	var visit func(s *openapi3.Schema) bool
+	visit = func(s *openapi3.Schema) bool {
+		if s == nil {
+			return false
+		}
+		if done, ok := out[s]; ok {
+			return done
+		}
+		if visiting[s] {
+			return true
+		}
+		visiting[s] = true
+		found := s.Type.Is(openapi3.TypeInteger)
+		for _, sub := range s.AllOf {
+			found = visit(sub.Value) || found
+		}
+		for _, p := range s.Properties {
+			found = visit(p.Value) || found
+		}
+		if s.Items != nil {
+			found = visit(s.Items.Value) || found
+		}
+		delete(visiting, s)
+		out[s] = found
+		return found
+	}
+	visit(s)
+	return out
 }
