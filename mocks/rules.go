@@ -26,7 +26,7 @@ func (o *opState) checkRules(rules []*apispec.Rule, ctx evalContext) *failure {
 		case apispec.CheckEquals:
 			a, _ := r.Field.Lookup(ctx)
 			b, _ := r.To.Lookup(ctx)
-			if jsonvalue.Key(a, false) != jsonvalue.Key(b, false) {
+			if !jsonvalue.Equal(a, b) {
 				f = ruleFailure(r, a, 0, ctx)
 			}
 		case apispec.CheckLookup:

@@ -125,11 +125,12 @@ func appendMap(b []byte, m map[string]any) ([]byte, error) {
 	return b, nil
 }
 
-// appendValue encodes a header or credential value: strings directly, the rest (numbers,
-// lists, objects a credential may carry) with encoding/json.
+// appendValue encodes a header or credential value: decoded JSON (strings, json.Number,
+// booleans, lists and objects, keys sorted) with the renderer, the rest with encoding/json.
 func appendValue(b []byte, v any) ([]byte, error) {
-	if s, ok := v.(string); ok {
-		return render.AppendString(b, s), nil
+	switch v.(type) {
+	case string, json.Number, bool, nil, []any, map[string]any:
+		return render.Append(b, v, nil), nil
 	}
 	j, err := json.Marshal(v)
 	if err != nil {
