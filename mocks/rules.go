@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,11 +64,13 @@ func (o *opState) checkRules(rules []*apispec.Rule, ctx evalContext) *failure {
 
 // lookup finds the collection item whose key equals v; the index is built at start-up.
 func (o *opState) lookup(r *apispec.Rule, v any) any {
+	var buf [64]byte
+	key := jsonvalue.AppendKey(buf[:0], v, false) // looked up without making a string
 	if idx, ok := o.collections[r.ID]; ok {
-		return idx[jsonvalue.Key(v, false)]
+		return idx[string(key)]
 	}
 	if o.creator != nil && o.creator != o {
-		return o.creator.collections[r.ID][jsonvalue.Key(v, false)]
+		return o.creator.collections[r.ID][string(key)]
 	}
 	return nil
 }
@@ -86,7 +89,7 @@ func (o *opState) storeClaims(rules []*apispec.Rule, ctx evalContext) ([]store.C
 			}
 		case apispec.CheckLimit:
 			scope, _ := r.Scope.Lookup(ctx)
-			group := r.ID + "\x00" + jsonvalue.Key(scope, false)
+			group := string(jsonvalue.AppendKey(append([]byte(r.ID), 0), scope, false))
 			groups = append(groups, group)
 			if m, ok := r.Max.Lookup(ctx); ok {
 				if n, err := strconv.Atoi(display(m)); err == nil {
@@ -98,20 +101,25 @@ func (o *opState) storeClaims(rules []*apispec.Rule, ctx evalContext) ([]store.C
 	return claims, limits, groups
 }
 
+// uniqueKey is the key a unique rule claims: the scope's key and each field's, joined by NUL.
 func uniqueKey(r *apispec.Rule, ctx evalContext) (string, bool) {
-	parts := make([]string, 0, len(r.Fields)+1)
+	var buf [128]byte
+	b := buf[:0]
 	if !r.Scope.IsZero() {
 		s, _ := r.Scope.Lookup(ctx)
-		parts = append(parts, jsonvalue.Key(s, false))
+		b = jsonvalue.AppendKey(b, s, false)
 	}
-	for _, f := range r.Fields {
+	for i, f := range r.Fields {
 		v, ok := f.Lookup(ctx)
 		if !ok {
 			return "", false // an absent value claims nothing
 		}
-		parts = append(parts, jsonvalue.Key(v, r.Fold))
+		if i > 0 || !r.Scope.IsZero() {
+			b = append(b, 0)
+		}
+		b = jsonvalue.AppendKey(b, v, r.Fold)
 	}
-	return strings.Join(parts, "\x00"), true
+	return string(b), true
 }
 
 // ruleFailure is the failure a broken rule answers, its message filled with the value, the
@@ -252,12 +260,8 @@ func includesAll(have any, want []any) bool {
 	if !ok {
 		return false
 	}
-	set := map[string]bool{}
-	for _, v := range list {
-		set[jsonvalue.Key(v, false)] = true
-	}
 	for _, w := range want {
-		if !set[jsonvalue.Key(w, false)] {
+		if !slices.ContainsFunc(list, func(v any) bool { return jsonvalue.Equal(v, w) }) {
 			return false
 		}
 	}

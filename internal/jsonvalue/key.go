@@ -20,22 +20,48 @@ import (
 // normalized first, and text that is not UTF-8 reads as U+FFFD. Values JSON cannot hold (NaN,
 // infinities, a json.Number that is not a number) are keyed by their Go text after "?".
 func Key(v any, fold bool) string {
-	var s string
+	if v == nil {
+		return "null"
+	}
+	var buf [64]byte
+	return string(AppendKey(buf[:0], v, fold))
+}
+
+// AppendKey appends Key(v, fold) to b: a key built in a caller's buffer, e.g. to look it up
+// in a map without allocating it.
+func AppendKey(b []byte, v any, fold bool) []byte {
+	start := len(b)
 	switch t := v.(type) {
 	case string:
-		s = "s" + validString(t)
+		b = append(b, 's')
+		b = append(b, validString(t)...)
 	case nil:
-		return "null"
+		return append(b, "null"...)
 	default:
-		s = string(appendKey([]byte{'j'}, v, false))
-		if s == "jnull" {
-			return "null" // a nil map or pointer is null, as encoding/json writes it
+		b = appendKey(append(b, 'j'), v, false)
+		if string(b[start:]) == "jnull" {
+			return append(b[:start], "null"...) // a nil map or pointer is null, as encoding/json writes it
 		}
 	}
 	if fold {
-		s = strings.ToLower(s)
+		b = lower(b, start)
 	}
-	return s
+	return b
+}
+
+// lower lower-cases b[start:] as strings.ToLower does: in place when it is ASCII.
+func lower(b []byte, start int) []byte {
+	for i := start; i < len(b); i++ {
+		c := b[i]
+		if c >= utf8.RuneSelf {
+			s := strings.ToLower(string(b[start:]))
+			return append(b[:start], s...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return b
 }
 
 // appendKey writes v's key text after the prefix; normalized says v has been through

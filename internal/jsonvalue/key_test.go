@@ -3,6 +3,7 @@ package jsonvalue
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -132,4 +133,27 @@ func TestCanonicalNumberRejects(t *testing.T) {
 		_, ok := canonicalNumber(s)
 		assert.False(t, ok, "%q is no JSON number", s)
 	}
+}
+
+// A folded key is the key lower-cased, as strings.ToLower does it, whatever the text; and
+// AppendKey appends what Key returns.
+func FuzzKeyFold(f *testing.F) {
+	for _, s := range []string{`"ÀB"`, `{"K":"É","a":[1,"X"]}`, `"İ"`, `"\u212a"`, `null`, `"ab\ufffdC"`, `1.50`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		dec := json.NewDecoder(strings.NewReader(in))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) != nil {
+			return
+		}
+		plain := Key(v, false)
+		if got, want := Key(v, true), strings.ToLower(plain); got != want {
+			t.Fatalf("Key(%q, fold) = %q, want %q", in, got, want)
+		}
+		if got := string(AppendKey([]byte("pre\x00"), v, true)); got != "pre\x00"+strings.ToLower(plain) {
+			t.Fatalf("AppendKey(%q) = %q", in, got)
+		}
+	})
 }
