@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -225,6 +226,26 @@ func (m mediaRange) specificity() int {
 // parseAccept parses an Accept header into media ranges with their q-values (RFC 9110
 // §12.5.1); malformed entries are skipped.
 func parseAccept(h string) []mediaRange {
+	if p := lastAccept.Load(); p != nil && p.header == h {
+		return p.ranges // shared: callers only read it
+	}
+	out := parseAcceptUncached(h)
+	if len(h) <= 256 {
+		lastAccept.Store(&parsedAccept{header: h, ranges: out})
+	}
+	return out
+}
+
+// lastAccept is the last Accept header parsed: clients send the same one request after
+// request, and both the check and the negotiation read it.
+var lastAccept atomic.Pointer[parsedAccept]
+
+type parsedAccept struct {
+	header string
+	ranges []mediaRange
+}
+
+func parseAcceptUncached(h string) []mediaRange {
 	var out []mediaRange
 	for i, part := range strings.Split(h, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
