@@ -37,6 +37,7 @@ func main() {
 	flag.IntVar(&o.threads, "threads", 2, "wrk threads")
 	flag.StringVar(&o.prism, "prism", "", "path of the prism executable (empty: skip Prism)")
 	flag.IntVar(&o.soak, "soak", 1_000_000, "requests of the memory soak against usermock (0: skip)")
+	replicas := flag.Bool("replicas", false, "only compare one usermock on the memory store with replicas on one Redis, behind bench/rrproxy (replicas.go)")
 	lua := flag.String("write-lua", "", "only write the mixed workload's wrk script (paths under /<api>) to this file, for profiling by hand")
 	flag.Parse()
 	if *lua != "" {
@@ -50,7 +51,11 @@ func main() {
 		}
 		return
 	}
-	if err := run(context.Background(), o); err != nil {
+	mode := run
+	if *replicas {
+		mode = runReplicas
+	}
+	if err := mode(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
