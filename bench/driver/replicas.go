@@ -11,10 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -103,14 +105,14 @@ type proc struct {
 	cmd  *exec.Cmd
 }
 
-// usage is what a cluster has used so far: CPU time by role and, with Redis, its command
-// counts, its time in the commands clients sent and its memory.
+// usage is what a cluster has used so far: CPU time by role (wrk's too) and, with Redis, its
+// command counts, its time in the commands clients sent and its memory.
 type usage struct {
-	cpu       map[string]time.Duration
-	calls     map[string]int64 // INFO commandstats counts the commands scripts call too
+	cpu       map[string]time.Duration // usermock, rrproxy, redis, wrk
+	calls     map[string]int64         // INFO commandstats counts the commands scripts call too
 	redisTime time.Duration
 	redisMem  int64
-	machine   cpuStat // the whole machine's, wrk's included
+	machine   cpuStat // the whole machine's, other sessions' included
 }
 
 // cpuStat is the first line of /proc/stat, in clock ticks: busy (stolen by the hypervisor
@@ -279,6 +281,12 @@ func (c *cluster) usage() (usage, error) {
 		}
 		u.cpu[p.role] += time.Duration(t) * c.ticks
 	}
+	// The driver's children that have ended: since the last sample of a run, only wrk.
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
+		return u, err
+	}
+	u.cpu["wrk"] = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	if !c.redis {
 		return u, nil
 	}
@@ -363,14 +371,11 @@ func clockTicks() time.Duration {
 func printReplicas(clusters []*cluster, rows []result) {
 	fmt.Println()
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "behind rrproxy\treq/s\tvs memory\tp50\tp99\tcreates\tnon-2xx\tCPU µs/create: usermock\trrproxy\tredis\tall\tRedis round trips/create\tcommands/create\tbytes/create\tmachine busy\t")
+	fmt.Fprintln(tw, "behind rrproxy\treq/s\tvs memory\tp50\tp99\tcreates\tnon-2xx\tCPU µs/create: usermock\trrproxy\tredis\tall three\twrk\tRedis round trips/create\tcommands/create\tbytes/create\tcores busy\tnot ours\t")
 	for i, c := range clusters {
 		r := rows[i]
 		creates := float64(r.requests - r.non2xx)
-		var all time.Duration
-		for _, d := range c.used.cpu {
-			all += d
-		}
+		all := c.used.cpu["usermock"] + c.used.cpu["rrproxy"] + c.used.cpu["redis"]
 		us := func(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/1e3/creates) }
 		redisCPU, trips, cmds, mem := "-", "-", "-", "-"
 		if c.redis {
@@ -386,10 +391,17 @@ func printReplicas(clusters []*cluster, rows []result) {
 			cmds = fmt.Sprintf("%.2f", float64(n)/creates)
 			mem = fmt.Sprintf("%.0f", float64(c.used.redisMem)/creates)
 		}
-		m := c.used.machine
-		busy := 100 * float64(m.busy) / float64(max(m.busy+m.idle, 1))
-		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n", c, r.rps, r.rps/rows[0].rps, r.p50, r.p99,
-			r.requests-r.non2xx, r.non2xx, us(c.used.cpu["usermock"]), us(c.used.cpu["rrproxy"]), redisCPU, us(all), trips, cmds, mem, busy)
+		// The machine's busy time, and what of it neither the target nor wrk used: other
+		// sessions on a shared machine (which make the run's figures lower) and the
+		// kernel's work not charged to a process.
+		m, tick := c.used.machine, float64(c.ticks)
+		total := float64(max(m.busy+m.idle, 1)) * tick
+		busy := float64(m.busy) * tick
+		others := busy - float64(all+c.used.cpu["wrk"])
+		cores := float64(runtime.NumCPU())
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%.2f\t\n", c, r.rps, r.rps/rows[0].rps, r.p50, r.p99,
+			r.requests-r.non2xx, r.non2xx, us(c.used.cpu["usermock"]), us(c.used.cpu["rrproxy"]), redisCPU, us(all), us(c.used.cpu["wrk"]),
+			trips, cmds, mem, cores*busy/total, cores*max(others, 0)/total)
 	}
 	tw.Flush()
 	for i, c := range clusters {
