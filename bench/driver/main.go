@@ -37,6 +37,7 @@ func main() {
 	flag.IntVar(&o.threads, "threads", 2, "wrk threads")
 	flag.StringVar(&o.prism, "prism", "", "path of the prism executable (empty: skip Prism)")
 	flag.IntVar(&o.soak, "soak", 1_000_000, "requests of the memory soak against usermock (0: skip)")
+	replicas := flag.Bool("replicas", false, "only compare one usermock on the memory store with replicas on one Redis, behind bench/rrproxy (replicas.go)")
 	lua := flag.String("write-lua", "", "only write the mixed workload's wrk script (paths under /<api>) to this file, for profiling by hand")
 	flag.Parse()
 	if *lua != "" {
@@ -50,7 +51,11 @@ func main() {
 		}
 		return
 	}
-	if err := run(context.Background(), o); err != nil {
+	mode := run
+	if *replicas {
+		mode = runReplicas
+	}
+	if err := mode(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -198,6 +203,28 @@ func (o options) soakRun(usermock, label string, reqs []request, rps float64) (r
 // server starts a target on addr and says where its health check is.
 type server func(addr string) (*exec.Cmd, string)
 
+// running is a target measure drives: it waits for the health path, runs wrk, reads the
+// memory of pid, calls after (when set) while the target still runs, then stop.
+type running struct {
+	health string
+	pid    int
+	after  func(addr string) error
+	stop   func()
+}
+
+// launcher starts a target of one or more processes on addr, without waiting for it.
+type launcher func(addr string) (running, error)
+
+// launch starts a target of one process.
+func (s server) launch(addr string) (running, error) {
+	cmd, health := s(addr)
+	cmd.Stdout, cmd.Stderr = nil, nil
+	if err := cmd.Start(); err != nil {
+		return running{}, err
+	}
+	return running{health: health, pid: cmd.Process.Pid, stop: func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }}, nil
+}
+
 func usermockServer(bin string, extra ...string) server {
 	return func(addr string) (*exec.Cmd, string) {
 		args := append([]string{"serve", "--addr", addr}, extra...) // defaults: request log on (to /dev/null), journal on
@@ -221,19 +248,23 @@ func prismServer(bin, spec string) server {
 // measure starts the server, times it until healthy, runs wrk with the script and reads the
 // server's memory before stopping it.
 func (o options) measure(start server, name, script string) (result, error) {
+	return o.measureLaunched(start.launch, name, script)
+}
+
+// measureLaunched is measure for a target of any number of processes.
+func (o options) measureLaunched(start launcher, name, script string) (result, error) {
 	res := result{name: name}
 	addr, err := freeAddr()
 	if err != nil {
 		return res, err
 	}
-	cmd, health := start(addr)
-	cmd.Stdout, cmd.Stderr = nil, nil
 	began := time.Now()
-	if err := cmd.Start(); err != nil {
+	target, err := start(addr)
+	if err != nil {
 		return res, fmt.Errorf("%s: %w", name, err)
 	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	if res.healthy, err = waitHealthy(addr, health, began); err != nil {
+	defer target.stop()
+	if res.healthy, err = waitHealthy(addr, target.health, began); err != nil {
 		return res, fmt.Errorf("%s: %w", name, err)
 	}
 	path := filepath.Join(o.out, "workload.lua")
@@ -248,9 +279,14 @@ func (o options) measure(start server, name, script string) (result, error) {
 	if err := parseWrk(string(out), &res); err != nil {
 		return res, fmt.Errorf("%s: %v\n%s", name, err, out)
 	}
-	res.peakRSS, res.rss = memory(cmd.Process.Pid)
+	res.peakRSS, res.rss = memory(target.pid)
 	fmt.Printf("%-52s %9.0f req/s  p50 %-9s p99 %-9s peak RSS %6.1f MB  healthy in %s\n",
 		name, res.rps, res.p50, res.p99, float64(res.peakRSS)/1024, res.healthy.Round(time.Millisecond))
+	if target.after != nil {
+		if err := target.after(addr); err != nil {
+			return res, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	return res, nil
 }
 
