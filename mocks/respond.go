@@ -2,6 +2,7 @@ package mocks
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 
 	"github.com/usermock/usermock/internal/apispec"
@@ -16,6 +17,9 @@ type responseTemplate struct {
 	status int
 	name   string // the example's name; "" for a value made up from the schema
 	tmpl   render.Template
+	// rendered holds, by echo entry, the items of a lookup collection the entry echoes whole
+	// (superfy's company), rendered once at start-up in the slot's order, by item identity.
+	rendered map[int]map[uintptr]json.RawMessage
 }
 
 // compileTemplates builds a template for every named example of every 2xx status, and for
@@ -46,8 +50,9 @@ func (o *opState) compileTemplates() error {
 				base = jsonvalue.Normalize(fake.Value(g.faker, schema, "", fake.Response))
 				g.mu.Unlock()
 			}
-			o.templates[templateKey{status, name}] = &responseTemplate{status: status, name: name,
-				tmpl: render.NewTemplate(base, o.slotOrder(o.op.Order(status, name)))}
+			t := &responseTemplate{status: status, name: name, tmpl: render.NewTemplate(base, o.slotOrder(o.op.Order(status, name)))}
+			o.prerender(t)
+			o.templates[templateKey{status, name}] = t
 		}
 	}
 	return nil
@@ -137,12 +142,55 @@ func generated(e *apispec.EchoEntry) bool {
 // render renders a template with the request's echo, and returns the bytes and the record's
 // key (the value at the create's key pointer, as text).
 func (o *opState) render(t *responseTemplate, values []any, present []bool) ([]byte, string) {
+	for i, items := range t.rendered {
+		if m, ok := values[i].(map[string]any); ok && present[i] {
+			if b, ok := items[mapID(m)]; ok {
+				values[i] = b
+			}
+		}
+	}
 	b := t.tmpl.Render(nil, values, present)
 	if o.op.Key == nil {
 		return b, ""
 	}
 	return b, keyText(o.valueAt(t, values, present, o.op.Key))
 }
+
+// prerender renders, once, the collection items an echo entry copies whole from a lookup
+// rule's binding: a fixture item is the same map on every request, and rendering a large
+// one in order is most of an answer's cost. Entries with other slots below them, or on the
+// way to the record's key, are rendered per request.
+func (o *opState) prerender(t *responseTemplate) {
+	for i, e := range o.op.Echo {
+		src := e.Source
+		if src.Gen != nil || src.IsLiteral || src.Fallback != nil || len(src.Path.Keys) > 0 || src.Path.Root == "" {
+			continue
+		}
+		var index map[string]any
+		for _, r := range o.op.Rules {
+			if r.Check == apispec.CheckLookup && r.As == src.Path.Root {
+				index = o.collections[r.ID]
+			}
+		}
+		node, alone := t.tmpl.Order.Find(i)
+		if len(index) == 0 || node == nil || !alone || (o.op.Key != nil && len(o.echoTokens[i]) <= len(o.op.Key) && equalPrefix(o.echoTokens[i], o.op.Key)) {
+			continue
+		}
+		items := map[uintptr]json.RawMessage{}
+		for _, item := range index {
+			if m, ok := item.(map[string]any); ok {
+				items[mapID(m)] = render.Append(nil, m, node)
+			}
+		}
+		if t.rendered == nil {
+			t.rendered = map[int]map[uintptr]json.RawMessage{}
+		}
+		t.rendered[i] = items
+	}
+}
+
+// mapID is a map's identity: the items of a lookup index live as long as the server.
+func mapID(m map[string]any) uintptr { return reflect.ValueOf(m).Pointer() }
 
 // valueAt finds the value a rendered template has at tokens, without decoding it: the
 // deepest echo slot above it, else the base.

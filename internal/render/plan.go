@@ -144,3 +144,40 @@ func (p *plan) append(buf []byte, ov *overlay) []byte {
 	}
 	return append(buf, '}')
 }
+
+// Find returns the node of o holding slot i, and whether no other slot is below it (its
+// value then renders the same whatever the other slots hold). It only reads o.
+func (o *Order) Find(i int) (node *Order, alone bool) {
+	if o == nil {
+		return nil, false
+	}
+	if o.Slot == i {
+		return o, !o.slotBelow()
+	}
+	for _, c := range o.Children {
+		if n, a := c.Find(i); n != nil {
+			return n, a
+		}
+	}
+	for _, c := range o.Index {
+		if n, a := c.Find(i); n != nil {
+			return n, a
+		}
+	}
+	return o.Items.Find(i)
+}
+
+// slotBelow reports whether a slot is strictly below o.
+func (o *Order) slotBelow() bool {
+	for _, c := range o.Children {
+		if c.Slot >= 0 || c.slotBelow() {
+			return true
+		}
+	}
+	for _, c := range o.Index {
+		if c.Slot >= 0 || c.slotBelow() {
+			return true
+		}
+	}
+	return o.Items != nil && (o.Items.Slot >= 0 || o.Items.slotBelow())
+}
