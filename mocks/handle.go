@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -190,7 +191,7 @@ func (o *opState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		why = "chosen by " + p
 	}
 	x.valid = true
-	o.write(w, r, x, res.status, res.body, fmt.Sprintf("%d %s, %s", res.status, res.what, why))
+	o.write(w, r, x, res.status, res.body, strconv.Itoa(res.status)+" "+res.what+", "+why)
 }
 
 // result is what a behaviour answers.

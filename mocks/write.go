@@ -13,7 +13,7 @@ import (
 func (o *opState) write(w http.ResponseWriter, r *http.Request, x *exchange, status int, body []byte, decision string) {
 	x.status, x.decision = status, decision
 	h := w.Header()
-	h.Set(DecisionHeader, headerSafe(decision))
+	h[DecisionHeader] = []string{headerSafe(decision)} // canonical already: no Set
 	if status == http.StatusNoContent || status == http.StatusNotModified || (body == nil && len(o.op.ResponseTypes[status]) == 0) {
 		w.WriteHeader(status)
 		return
