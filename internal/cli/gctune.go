@@ -10,7 +10,7 @@ import (
 // gcHeadroom is the most memory the collector may let garbage take beyond the live heap when
 // serve tunes it: a request leaves a few kilobytes of garbage, so Go's default (collect when
 // the heap doubles) collects many times a second while the live heap is a few megabytes.
-const gcHeadroom = 64 << 20
+const gcHeadroom = 32 << 20
 
 // tuneGC sets the collector's percent to give the heap gcHeadroom bytes of room, between Go's
 // default 100 (a large live heap: records kept) and 400 (a small one), adjusted twice a
