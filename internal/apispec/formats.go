@@ -3,6 +3,7 @@ package apispec
 import (
 	"errors"
 	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -28,13 +29,7 @@ func stringFormats() map[string]openapi3.StringFormatValidator {
 			}
 			return nil
 		}),
-		"email": openapi3.NewCallbackValidator(func(s string) error {
-			a, err := mail.ParseAddress(s)
-			if err != nil || a.Address != s || a.Name != "" {
-				return errors.New("must be a valid email address")
-			}
-			return nil
-		}),
+		"email": fastFormat{isPlainEmail, openapi3.NewCallbackValidator(checkEmail)},
 		// date-dmy is a calendar date written DD.MM.YYYY, as pland's birthDate.
 		"date-dmy": openapi3.NewCallbackValidator(func(s string) error {
 			if _, err := time.Parse("02.01.2006", s); err != nil {
@@ -43,6 +38,43 @@ func stringFormats() map[string]openapi3.StringFormatValidator {
 			return nil
 		}),
 	}
+}
+
+// checkEmail accepts a bare address net/mail parses back to itself.
+func checkEmail(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return errors.New("must be a valid email address")
+	}
+	return nil
+}
+
+// isPlainEmail accepts the addresses most requests carry, local@domain with both parts
+// dot-separated atoms of ASCII atext (RFC 5322), which checkEmail accepts too; anything
+// else (quoted parts, non-ASCII, oddities) is left to checkEmail.
+func isPlainEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	return at > 0 && dotAtoms(s[:at]) && dotAtoms(s[at+1:])
+}
+
+func dotAtoms(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if s[i-1] == '.' {
+				return false
+			}
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // fastFormat accepts what accept accepts without asking slow, the validator it stands in
