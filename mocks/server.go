@@ -393,8 +393,8 @@ func (s *Server) record(r *http.Request, x *exchange, sw *statusWriter, body *ca
 		decision = "no answer: a fault injected on purpose (" + x.fault + ")"
 	}
 	e := entry{Time: start.UTC(), API: x.api, Operation: x.op, Method: r.Method, Path: r.URL.Path,
-		Status: sw.status, Valid: x.valid, Problems: x.problems, Decision: decision, DurationMS: ms,
-		Fault: x.fault, Violations: x.violations,
+		Status: sw.status, Valid: x.valid, Problems: detachProblems(x.problems), Decision: decision, DurationMS: ms,
+		Fault: x.fault, Violations: detachViolations(x.violations),
 		Query: r.URL.RawQuery,
 		// The headers are the request's and response's own maps, which nothing changes after
 		// the exchange; they are redacted, as bodies and the query are, when the journal is
@@ -421,6 +421,32 @@ func (s *Server) record(r *http.Request, x *exchange, sw *statusWriter, body *ca
 		rec.AddAttrs(slog.String("cause", x.cause.Error()))
 	}
 	_ = h.Handle(r.Context(), rec)
+}
+
+// detachProblems copies problems for the journal, their text cloned and their values left
+// out (never listed): a field name or value decoded from a request body is a slice of the
+// whole body's text, which the journal would otherwise keep alive.
+func detachProblems(ps []problem) []problem {
+	if len(ps) == 0 {
+		return ps
+	}
+	out := make([]problem, len(ps))
+	for i, p := range ps {
+		out[i] = problem{Field: strings.Clone(p.Field), Reason: strings.Clone(p.Reason), Keyword: p.Keyword}
+	}
+	return out
+}
+
+// detachViolations copies violations for the journal, as detachProblems does problems.
+func detachViolations(vs []Violation) []Violation {
+	if len(vs) == 0 {
+		return vs
+	}
+	out := make([]Violation, len(vs))
+	for i, v := range vs {
+		out[i] = Violation{Side: v.Side, Field: strings.Clone(v.Field), Message: strings.Clone(v.Message)}
+	}
+	return out
 }
 
 type statusWriter struct {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync"
 	"time"
 )
 
@@ -12,14 +13,40 @@ import (
 // the heap doubles) collects many times a second while the live heap is a few megabytes.
 const gcHeadroom = 32 << 20
 
+// tuning is the process's one GC tuning, shared by the servers running in it (tests,
+// replicas): the first starts it, the last stops it and restores the setting.
+var tuning struct {
+	sync.Mutex
+	users int
+	stop  func()
+}
+
 // tuneGC sets the collector's percent to give the heap gcHeadroom bytes of room, between Go's
 // default 100 (a large live heap: records kept) and 400 (a small one), adjusted twice a
 // second from the live heap. It leaves the runtime alone when GOGC or GOMEMLIMIT is set: the
-// operator's choice wins. The returned func stops the tuning and restores the setting.
+// operator's choice wins. The returned func stops the tuning and restores the setting, once
+// every server that asked for it has stopped.
 func tuneGC() (stop func()) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
+	tuning.Lock()
+	defer tuning.Unlock()
+	if tuning.users == 0 {
+		tuning.stop = startTuning()
+	}
+	tuning.users++
+	return func() {
+		tuning.Lock()
+		defer tuning.Unlock()
+		if tuning.users--; tuning.users == 0 {
+			tuning.stop()
+		}
+	}
+}
+
+// startTuning adjusts the collector until the returned func is called, which restores it.
+func startTuning() (stop func()) {
 	initial := debug.SetGCPercent(400)
 	done := make(chan struct{})
 	exited := make(chan struct{})

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"runtime/debug"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,4 +23,19 @@ func TestGCPercent(t *testing.T) {
 	} {
 		assert.Equal(t, c.want, gcPercent(c.live), "live %d MiB", c.live>>20)
 	}
+}
+
+// Servers in one process (tests, replicas) tune the one collector: overlapping tunings,
+// stopped in any order, leave the setting as it was before the first.
+func TestTuneGCOverlapping(t *testing.T) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOGC or GOMEMLIMIT set: serve leaves the collector alone")
+	}
+	initial := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(initial)
+	stopA := tuneGC()
+	stopB := tuneGC()
+	stopA()
+	stopB()
+	assert.Equal(t, 100, debug.SetGCPercent(100), "the setting before the first tuning")
 }
