@@ -84,10 +84,8 @@ func run(ctx context.Context, o options) error {
 	defer os.RemoveAll(dir)
 	o.out = dir
 	usermock, ceiling := filepath.Join(dir, "usermock"), filepath.Join(dir, "ceiling")
-	for bin, pkg := range map[string]string{usermock: "./cmd/usermock", ceiling: "./bench/ceiling"} {
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
-		}
+	if err := build(map[string]string{usermock: "./cmd/usermock", ceiling: "./bench/ceiling"}); err != nil {
+		return err
 	}
 	reqs, err := workload(ctx)
 	if err != nil {
@@ -288,6 +286,16 @@ func (o options) measureLaunched(start launcher, name, script string) (result, e
 		}
 	}
 	return res, nil
+}
+
+// build compiles each package to its binary path.
+func build(bins map[string]string) error {
+	for bin, pkg := range bins {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	return nil
 }
 
 func freeAddr() (string, error) {

@@ -41,10 +41,8 @@ func runReplicas(ctx context.Context, o options) error {
 	defer os.RemoveAll(dir)
 	o.out = dir
 	usermock, rrproxy := filepath.Join(dir, "usermock"), filepath.Join(dir, "rrproxy")
-	for bin, pkg := range map[string]string{usermock: "./cmd/usermock", rrproxy: "./bench/rrproxy"} {
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
-		}
+	if err := build(map[string]string{usermock: "./cmd/usermock", rrproxy: "./bench/rrproxy"}); err != nil {
+		return err
 	}
 	reqs, err := workload(ctx)
 	if err != nil {
