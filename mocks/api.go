@@ -36,6 +36,9 @@ func newAPIState(s *Server, api *apispec.API, set *fixture.Set) (*apiState, erro
 	// Match the path as sent, so that a key holding an escaped slash (a%2Fb) is one segment;
 	// prepare unescapes the values.
 	a.router.UseEncodedPath()
+	// Unclean paths ("//users", "/./users") are answered, not redirected: gorilla's redirect
+	// would drop the API's mount, sending the client to a path outside it.
+	a.router.SkipClean(true)
 	byOp := map[*apispec.Operation]*opState{}
 	for _, op := range api.Ops {
 		o, err := newOpState(a, op, set, s.auth)

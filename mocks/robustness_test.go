@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -190,6 +191,23 @@ func TestSmallerRefusals(t *testing.T) {
 	unclean := do(t, ts.URL, call{path: "//ruangkerja/ruangkerja/users", headers: rk.headers, body: `{}`})
 	assert.Equal(t, 404, unclean.status, "no bodiless redirect")
 	assert.NotEmpty(t, unclean.body)
+
+	// Under a mount too: a cleaned path would be redirected out of the API ("/users").
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{"/ruangkerja//ruangkerja/users", "/ruangkerja/./ruangkerja/users", "/ruangkerja/ruangkerja/x/../users"} {
+		req, err := http.NewRequest(http.MethodPost, ts.URL+path, strings.NewReader(`{}`))
+		require.NoError(t, err)
+		for k, v := range rk.headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := noRedirect.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, 404, resp.StatusCode, path)
+		assert.Empty(t, resp.Header.Get("Location"), path)
+		assert.Contains(t, string(body), "errorCode", "%s: answered in the API's shape", path)
+	}
 }
 
 // failingStore fails every write while failing is set, as a full disk would.
