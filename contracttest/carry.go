@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -68,6 +69,7 @@ func materialize(path string, h http.Header) string {
 		}
 	}
 	if len(cookies) > 0 {
+		sort.Strings(cookies) // one order for every run: the header map's is random
 		h.Add("Cookie", strings.Join(cookies, "; "))
 	}
 	if query == nil {
