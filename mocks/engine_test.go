@@ -356,3 +356,42 @@ func serveHandler(t *testing.T, h http.Handler) string {
 	t.Cleanup(ts.Close)
 	return ts.URL
 }
+
+const readOnlySpec = `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /users:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [id, name]
+              properties:
+                id: {type: integer, readOnly: true}
+                name: {type: string}
+                pet:
+                  oneOf:
+                    - {type: object, required: [kind], properties: {kind: {type: string, enum: [cat]}, tag: {type: string, readOnly: true}}}
+                    - {type: object, required: [kind], properties: {kind: {type: string, enum: [dog]}}}
+      responses: {"201": {description: ok, content: {application/json: {example: {id: 1, name: a}}}}}
+`
+
+// A readOnly property is refused in a request, and not required there, nested ones too:
+// requests are visited as requests when, and only when, a body schema declares one.
+func TestReadOnlyInRequests(t *testing.T) {
+	ts := serveSpec(t, readOnlySpec)
+	post := func(body string) call {
+		return call{path: "/users", headers: map[string]string{"Content-Type": "application/json"}, body: body}
+	}
+	runEngineCases(t, ts, []engineCase{
+		{name: "readOnly id left out: not required", call: post(`{"name":"a"}`), status: 201},
+		{name: "readOnly id sent: refused", call: post(`{"id":5,"name":"a"}`), status: 400, contains: []string{"readOnly"}},
+		{name: "readOnly inside a oneOf branch: refused", call: post(`{"name":"a","pet":{"kind":"cat","tag":"x"}}`), status: 400,
+			contains: []string{"pet"}},
+		{name: "the other branch", call: post(`{"name":"a","pet":{"kind":"dog"}}`), status: 201},
+	})
+}

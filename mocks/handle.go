@@ -78,8 +78,14 @@ func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthM
 			o.bodies[key] = newBodyCheck(mt.Schema.Value)
 		}
 	}
-	o.schemaOpts = append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsRequest()},
-		a.api.Doc.GetSchemaValidationOptions()...)
+	o.schemaOpts = []openapi3.SchemaValidationOption{openapi3.MultiErrors()}
+	if o.readOnlyInBody() {
+		// Visiting as a request only changes anything where a property is readOnly (refused,
+		// and not required); elsewhere it costs a sort of every object's properties and a
+		// deep copy of the body for each oneOf and anyOf branch.
+		o.schemaOpts = append(o.schemaOpts, openapi3.VisitAsRequest())
+	}
+	o.schemaOpts = append(o.schemaOpts, a.api.Doc.GetSchemaValidationOptions()...)
 	o.filterOpts = &openapi3filter.Options{
 		ExcludeRequestBody:      true, // the body is validated by bodyProblems, per media type
 		MultiError:              true,
@@ -97,6 +103,53 @@ func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthM
 	}
 	o.compileErrorShapes()
 	return o, nil
+}
+
+// readOnlyInBody reports whether a schema of the request body holds a readOnly schema
+// anywhere it can be reached from: properties, items, compositions and the rest.
+func (o *opState) readOnlyInBody() bool {
+	if o.op.RequestBody == nil {
+		return false
+	}
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(ref *openapi3.SchemaRef) bool
+	walk = func(ref *openapi3.SchemaRef) bool {
+		if ref == nil || ref.Value == nil || seen[ref.Value] {
+			return false
+		}
+		s := ref.Value
+		seen[s] = true
+		for _, sub := range []*openapi3.SchemaRef{s.Items, s.Not, s.AdditionalProperties.Schema, s.Contains,
+			s.PropertyNames, s.If, s.Then, s.Else, s.ContentSchema} {
+			if walk(sub) {
+				return true
+			}
+		}
+		if s.ReadOnly {
+			return true
+		}
+		for _, group := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf, s.PrefixItems} {
+			for _, sub := range group {
+				if walk(sub) {
+					return true
+				}
+			}
+		}
+		for _, m := range []openapi3.Schemas{s.Properties, s.PatternProperties, s.DependentSchemas, s.Defs} {
+			for _, sub := range m {
+				if walk(sub) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, mt := range o.op.RequestBody.Content {
+		if walk(mt.Schema) {
+			return true
+		}
+	}
+	return false
 }
 
 func newBodyCheck(s *openapi3.Schema) *bodyCheck {
