@@ -37,14 +37,20 @@ func hasSlot(o *Order, memo map[*Order]bool) bool {
 	if v, ok := memo[o]; ok {
 		return v
 	}
-	found := o.Slot >= 0 || hasSlot(o.Items, memo)
+	found := o.Slot >= 0 || o.slotBelow(memo)
+	memo[o] = found
+	return found
+}
+
+// slotBelow reports whether a slot is strictly below o.
+func (o *Order) slotBelow(memo map[*Order]bool) bool {
+	found := hasSlot(o.Items, memo)
 	for _, c := range o.Children {
 		found = found || hasSlot(c, memo)
 	}
 	for _, c := range o.Index {
 		found = found || hasSlot(c, memo)
 	}
-	memo[o] = found
 	return found
 }
 
@@ -152,7 +158,7 @@ func (o *Order) Find(i int) (node *Order, alone bool) {
 		return nil, false
 	}
 	if o.Slot == i {
-		return o, !o.slotBelow()
+		return o, !o.slotBelow(map[*Order]bool{})
 	}
 	for _, c := range o.Children {
 		if n, a := c.Find(i); n != nil {
@@ -165,19 +171,4 @@ func (o *Order) Find(i int) (node *Order, alone bool) {
 		}
 	}
 	return o.Items.Find(i)
-}
-
-// slotBelow reports whether a slot is strictly below o.
-func (o *Order) slotBelow() bool {
-	for _, c := range o.Children {
-		if c.Slot >= 0 || c.slotBelow() {
-			return true
-		}
-	}
-	for _, c := range o.Index {
-		if c.Slot >= 0 || c.slotBelow() {
-			return true
-		}
-	}
-	return o.Items != nil && (o.Items.Slot >= 0 || o.Items.slotBelow())
 }
