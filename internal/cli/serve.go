@@ -111,7 +111,7 @@ func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.
 	var handler slog.Handler
 	switch c.logFormat {
 	case "text":
-		handler = newTextLog(stderr)
+		handler = slog.NewTextHandler(stderr, nil)
 	case "json":
 		handler = slog.NewJSONHandler(stderr, nil)
 	case "off":
