@@ -3,7 +3,6 @@
 package mocks
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -20,14 +19,8 @@ func TestCreateAllocations(t *testing.T) {
 	for _, c := range apiCases {
 		t.Run(c.id, func(t *testing.T) {
 			srv, _ := newTestServer(t)
-			var example map[string]any
-			require.NoError(t, json.Unmarshal([]byte(documentedRequest(t, apiByID(t, apis, c.id).Ops[0])), &example))
 			const runs = 300
-			bodies := make([][]byte, runs+1)
-			for i := range bodies {
-				benchUnique[c.id](example, i+1000)
-				bodies[i], _ = json.Marshal(example)
-			}
+			bodies := uniqueBodies(t, apis, c.id, runs+1)
 			i := 0
 			allocs := testing.AllocsPerRun(runs, func() {
 				if code := serve(srv, c, bodies[i]); code >= 300 {

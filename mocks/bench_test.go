@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/usermock/usermock/internal/apispec"
 )
 
 // benchUnique gives an API's documented example the unique values of request i.
@@ -18,6 +20,20 @@ var benchUnique = map[string]func(body map[string]any, i int){
 	"ruangkerja": func(b map[string]any, i int) { b["employeeID"] = fmt.Sprintf("B%d", i) },
 }
 
+// uniqueBodies is the API's documented request n times, each with unique values of its own.
+func uniqueBodies(t testing.TB, apis []*apispec.API, id string, n int) [][]byte {
+	var example map[string]any
+	if err := json.Unmarshal([]byte(documentedRequest(t, apiByID(t, apis, id).Ops[0])), &example); err != nil {
+		t.Fatal(err)
+	}
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		benchUnique[id](example, i+1000)
+		bodies[i], _ = json.Marshal(example)
+	}
+	return bodies
+}
+
 // BenchmarkCreate is the request path of a valid create, per API: every request is new, so
 // it is validated, checked against the rules, stored and echoed.
 func BenchmarkCreate(b *testing.B) {
@@ -25,15 +41,7 @@ func BenchmarkCreate(b *testing.B) {
 	for _, c := range apiCases {
 		b.Run(c.id, func(b *testing.B) {
 			srv, _ := newTestServer(b)
-			var example map[string]any
-			if err := json.Unmarshal([]byte(documentedRequest(b, apiByID(b, apis, c.id).Ops[0])), &example); err != nil {
-				b.Fatal(err)
-			}
-			bodies := make([][]byte, b.N)
-			for i := range bodies {
-				benchUnique[c.id](example, i+1000)
-				bodies[i], _ = json.Marshal(example)
-			}
+			bodies := uniqueBodies(b, apis, c.id, b.N)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
