@@ -55,7 +55,13 @@ func main() {
 	if *replicas {
 		mode = runReplicas
 	}
-	if err := mode(context.Background(), o); err != nil {
+	dir, err := os.MkdirTemp("", "usermock-bench") // binaries and wrk scripts
+	if err == nil {
+		o.out = dir
+		err = mode(context.Background(), o)
+		os.RemoveAll(dir)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -77,13 +83,7 @@ func run(ctx context.Context, o options) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk not found; bench/run installs it (apt-get install wrk)")
 	}
-	dir, err := os.MkdirTemp("", "usermock-bench")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	o.out = dir
-	usermock, ceiling := filepath.Join(dir, "usermock"), filepath.Join(dir, "ceiling")
+	usermock, ceiling := filepath.Join(o.out, "usermock"), filepath.Join(o.out, "ceiling")
 	if err := build(map[string]string{usermock: "./cmd/usermock", ceiling: "./bench/ceiling"}); err != nil {
 		return err
 	}

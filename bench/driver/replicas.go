@@ -34,13 +34,7 @@ func runReplicas(ctx context.Context, o options) error {
 			return fmt.Errorf("%s not found (apt-get install %s)", tool, tool)
 		}
 	}
-	dir, err := os.MkdirTemp("", "usermock-bench")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	o.out = dir
-	usermock, rrproxy := filepath.Join(dir, "usermock"), filepath.Join(dir, "rrproxy")
+	usermock, rrproxy := filepath.Join(o.out, "usermock"), filepath.Join(o.out, "rrproxy")
 	if err := build(map[string]string{usermock: "./cmd/usermock", rrproxy: "./bench/rrproxy"}); err != nil {
 		return err
 	}
@@ -63,7 +57,7 @@ func runReplicas(ctx context.Context, o options) error {
 	}
 	var rows []result
 	for i, c := range clusters {
-		c.usermock, c.rrproxy, c.dir, c.dup, c.ticks = usermock, rrproxy, filepath.Join(dir, strconv.Itoa(i)), dup[0], ticks
+		c.usermock, c.rrproxy, c.dir, c.dup, c.ticks = usermock, rrproxy, filepath.Join(o.out, strconv.Itoa(i)), dup[0], ticks
 		res, err := o.measureLaunched(c.launch, "rrproxy -> "+c.String(), luaScript(valid, func(r request) string { return "/" + r.api }, int64(20+i)*1e12))
 		if err != nil {
 			return err
