@@ -174,6 +174,10 @@ func str(f *gofakeit.Faker, s *openapi3.Schema, name string) string {
 		switch {
 		case s.Pattern != "":
 			v = f.Regex(s.Pattern)
+		case s.WriteOnly || s.Format == "password":
+			// A secret nothing else holds: a response must never contain it, and a common
+			// word may be any other field's value ("monthly").
+			v = f.Password(true, true, true, false, false, 16)
 		case name == "name" || strings.EqualFold(name, "firstName"):
 			v = f.FirstName()
 		case strings.EqualFold(name, "lastName"):

@@ -39,3 +39,20 @@ func TestValuesValidate(t *testing.T) {
 		}
 	}
 }
+
+// A writeOnly string in a request is a 16-character secret, not a word: the contract tests
+// look for it in the response, where a word may be any other field's value (superfy's
+// password "monthly" was its company's default_paymentPeriod).
+func TestWriteOnlySecretsAreDistinct(t *testing.T) {
+	s := &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: openapi3.Schemas{
+		"password": {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, WriteOnly: true}},
+		"pin":      {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "password", MaxLength: openapi3.Ptr(uint64(6))}},
+	}}
+	for seed := int64(0); seed < 50; seed++ {
+		v := fake.Value(gofakeit.New(seed), s, "", fake.Request).(map[string]any)
+		pw := v["password"].(string)
+		require.Len(t, pw, 16)
+		require.Regexp(t, `^[a-zA-Z0-9]+$`, pw)
+		require.Len(t, v["pin"].(string), 6, "maxLength still holds")
+	}
+}
