@@ -80,7 +80,7 @@ func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.
 	fset.IntVar(&c.keep, "keep-records", 1000, "per API, keep the body and response of this many most recent records (older ones keep their unique keys); 0 keeps all")
 	fset.StringVar(&c.pprof, "pprof", "", "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (default: off)")
 	fset.IntVar(&c.journalMB, "journal-mb", 16, "bytes (in MiB) the request journal may hold; the oldest entries go first")
-	fset.IntVar(&c.keepMB, "keep-mb", 16, "per API, bytes (in MiB) of record payloads kept in memory (older ones keep their keys); 0 keeps all")
+	fset.IntVar(&c.keepMB, "keep-mb", 16, "per API, bytes (in MiB) of record payloads kept, in memory or in Redis (older ones keep their keys); 0 keeps all")
 	fset.DurationVar(&c.timeouts.read, "read-timeout", 30*time.Second, "longest time to read a request, body included")
 	fset.DurationVar(&c.timeouts.write, "write-timeout", 30*time.Second, "longest time to write a response")
 	fset.DurationVar(&c.timeouts.idle, "idle-timeout", 60*time.Second, "longest time a keep-alive connection may wait for its next request")
@@ -139,6 +139,7 @@ func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.
 		if err != nil {
 			return &ExitError{Code: 1, Err: fmt.Errorf("--store: %w", err)}
 		}
+		rs.SetKeep(c.keep, c.keepMB<<20) // the same bounds as memory, per API
 		st = rs
 	}
 	if c.state != "" {

@@ -38,6 +38,9 @@ const staleRetries = 16
 type Redis struct {
 	c      *redis.Client
 	prefix string
+	// keep and keepBytes bound, per API, the records whose payload is kept, by count and by
+	// bytes (0: no bound), as NewMemoryKeeping and SetKeepBytes do in memory.
+	keep, keepBytes int
 
 	mu  sync.Mutex
 	err error // the last failure to reach Redis, nil after a success
@@ -62,6 +65,23 @@ func OpenRedis(rawURL, prefix string) (*Redis, error) {
 		return nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
 	}
 	return r, nil
+}
+
+// SetKeep bounds, per API, the records whose body and response are kept in Redis: the most
+// recent records (0: all) within keepBytes bytes of payload (0: no bound). Older records keep
+// their unique keys and their place in limits, as in memory. Set it before the first create.
+func (r *Redis) SetKeep(records, keepBytes int) { r.keep, r.keepBytes = max(records, 0), max(keepBytes, 0) }
+
+// Dropped returns how many of the API's records lost their payload to the keep bounds (0
+// while Redis is unreachable).
+func (r *Redis) Dropped(api string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+	defer cancel()
+	n, err := droppedScript.Run(ctx, r.c, nil, r.prefix, api).Int()
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // run runs a script, recording whether Redis answered.
@@ -232,7 +252,7 @@ func (r *Redis) create(gen string, rec Record, limits []Limit, finish Finish) (R
 		}
 		args = append([]any{rec.API, g, check, rec.Seq, enc, rec.Collection, rec.Key}, claimArgs(rec.Claims)...)
 		args = append(append(args, limitArgs(limits)...), listArgs(rec.Groups)...)
-		out, err = r.run(insertScript, true, args...)
+		out, err = r.run(insertScript, true, append(args, r.keep, r.keepBytes)...)
 		if err != nil {
 			return Record{}, err
 		}

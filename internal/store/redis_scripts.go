@@ -56,7 +56,12 @@ return {'ok', g, tostring(seq)}
 // insertScript stores a record whose response is rendered, if its generation is still the
 // live one (when ARGV[4] is '1') and its claims, limits and key are still free: everything
 // or nothing. ARGV: 3 gen, 4 check, 5 seq, 6 record, 7 collection, 8 key, then claims, limits
-// and groups (n, then the groups).
+// and groups (n, then the groups), then keep and keepBytes: past either bound (0: none) the
+// oldest records lose their payload, as in memory, but never the newest. A dropped record's
+// claims, groups and index entry stay (its key and unique values stay taken, it still counts
+// towards limits); it leaves the insertion order and its collection, so it is neither read,
+// listed, changed nor deleted again. 'ik' maps a keyed record's seq to its collection and
+// key (length-prefixed: a key may hold any byte), 'bytes' counts the kept payloads.
 var insertScript = redis.NewScript(luaPrelude + `
 local g, seq, coll, key = ARGV[3], ARGV[5], ARGV[7], ARGV[8]
 if ARGV[4] == '1' and cur() ~= g then return {'stale'} end
@@ -68,16 +73,42 @@ local lim, gi = reached(b, i)
 if lim then return lim end
 if key ~= '' and redis.call('HEXISTS', b .. 'index', coll .. '\0' .. key) == 1 then return {'keytaken'} end
 redis.call('HSET', b .. 'recs', seq, ARGV[6])
+local bytes = redis.call('INCRBY', b .. 'bytes', #ARGV[6])
 local ins = redis.call('INCR', b .. 'ins')
 redis.call('ZADD', b .. 'order', ins, seq)
 for j = 0, tonumber(ARGV[claimsAt]) - 1 do redis.call('HSET', b .. 'claims', ARGV[claimsAt + 2 + 2 * j], seq) end
 for j = 1, tonumber(ARGV[gi]) do redis.call('HINCRBY', b .. 'groups', ARGV[gi + j], 1) end
 if key ~= '' then
   redis.call('HSET', b .. 'index', coll .. '\0' .. key, seq)
+  redis.call('HSET', b .. 'ik', seq, #coll .. ':' .. coll .. key)
   redis.call('ZADD', b .. 'c:' .. coll, ins, key)
 end
 redis.call('SADD', P .. 'apis', A)
+local ki = gi + 1 + tonumber(ARGV[gi])
+local keep, keepBytes = tonumber(ARGV[ki]), tonumber(ARGV[ki + 1])
+local n = redis.call('ZCARD', b .. 'order')
+while n > 1 and ((keep > 0 and n > keep) or (keepBytes > 0 and bytes > keepBytes)) do
+  local old = redis.call('ZRANGE', b .. 'order', 0, 0)[1]
+  local rec = redis.call('HGET', b .. 'recs', old)
+  if rec then bytes = redis.call('DECRBY', b .. 'bytes', #rec) end
+  redis.call('HDEL', b .. 'recs', old)
+  redis.call('ZREM', b .. 'order', old)
+  local ik = redis.call('HGET', b .. 'ik', old)
+  if ik then
+    redis.call('HDEL', b .. 'ik', old)
+    local c = string.find(ik, ':', 1, true)
+    local len = tonumber(string.sub(ik, 1, c - 1))
+    redis.call('ZREM', b .. 'c:' .. string.sub(ik, c + 1, c + len), string.sub(ik, c + len + 1))
+  end
+  redis.call('INCR', b .. 'dropped')
+  n = n - 1
+end
 return {'ok'}
+`)
+
+// droppedScript returns how many records of the live generation lost their payload.
+var droppedScript = redis.NewScript(luaPrelude + `
+return tonumber(redis.call('GET', base(cur()) .. 'dropped') or '0')
 `)
 
 // getScript returns {gen, seq, record} for the key in the collection (ARGV 3, 4), or {}.
@@ -86,7 +117,9 @@ local g = cur()
 local b = base(g)
 local seq = redis.call('HGET', b .. 'index', ARGV[3] .. '\0' .. ARGV[4])
 if not seq then return {} end
-return {g, seq, redis.call('HGET', b .. 'recs', seq)}
+local rec = redis.call('HGET', b .. 'recs', seq)
+if not rec then return {} end -- dropped past the keep bounds: its key stays taken
+return {g, seq, rec}
 `)
 
 // listScript returns {total, record...}: the collection's (ARGV 3) page from offset ARGV[4],
@@ -144,6 +177,7 @@ end
 for j = 0, tonumber(ARGV[newClaims]) - 1 do redis.call('HSET', b .. 'claims', ARGV[newClaims + 2 + 2 * j], seq) end
 for j = 1, tonumber(ARGV[gi]) do redis.call('HINCRBY', b .. 'groups', ARGV[gi + j], 1) end
 redis.call('HSET', b .. 'recs', seq, ARGV[6])
+redis.call('INCRBY', b .. 'bytes', #ARGV[6] - #ARGV[5])
 return {'ok'}
 `)
 
@@ -164,6 +198,8 @@ for j = 1, tonumber(ARGV[i]) do
   if redis.call('HINCRBY', b .. 'groups', ARGV[i + j], -1) <= 0 then redis.call('HDEL', b .. 'groups', ARGV[i + j]) end
 end
 redis.call('HDEL', b .. 'recs', seq)
+redis.call('DECRBY', b .. 'bytes', #ARGV[5])
+redis.call('HDEL', b .. 'ik', seq)
 redis.call('ZREM', b .. 'order', seq)
 if key ~= '' then
   redis.call('HDEL', b .. 'index', coll .. '\0' .. key)

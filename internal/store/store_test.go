@@ -127,23 +127,78 @@ func TestRecordsKeepRawJSON(t *testing.T) {
 	assert.Nil(t, got[1].Response)
 }
 
-// TestMemoryKeepsRecentPayloadsOnly: beyond keep, records lose their payload but keep their
-// unique keys and their place in limits, and seq keeps counting.
-func TestMemoryKeepsRecentPayloadsOnly(t *testing.T) {
-	m := NewMemoryKeeping(3)
-	for i := 0; i < 50; i++ {
-		_, err := m.Create(rec("a", fmt.Sprint(i)), nil, nil)
-		require.NoError(t, err)
+// keepingStores are a memory store and, when redis-server is installed, a Redis store (on a
+// server of the test's own), each keeping the payloads of keep records within keepBytes.
+func keepingStores(t *testing.T, keep, keepBytes int) map[string]func(t *testing.T) keeper {
+	return map[string]func(t *testing.T) keeper{
+		"memory": func(t *testing.T) keeper {
+			m := NewMemoryKeeping(keep)
+			m.SetKeepBytes(keepBytes)
+			return m
+		},
+		"redis": func(t *testing.T) keeper {
+			r := openRedis(t, startRedis(t), "keep:")
+			r.SetKeep(keep, keepBytes)
+			return r
+		},
 	}
-	got := m.Records("a")
-	require.Len(t, got, 3)
-	assert.Equal(t, map[string]any{"k": "49"}, got[2].Body)
-	assert.Equal(t, int64(50), got[2].Seq)
-	assert.Equal(t, 47, m.Dropped("a"))
-	_, err := m.Create(rec("a", "0"), nil, nil)
-	var ce *ConflictError
-	assert.ErrorAs(t, err, &ce, "a dropped record still holds its key")
-	_, err = m.Create(rec("a", "new"), []Limit{{Rule: "l", Group: "g", Max: 50}}, nil)
-	var le *LimitError
-	assert.ErrorAs(t, err, &le, "dropped records still count towards limits")
+}
+
+// keeper is a Store with keep bounds.
+type keeper interface {
+	Store
+	Dropped(api string) int
+}
+
+// TestKeepsRecentPayloadsOnly: beyond keep, records lose their payload but keep their unique
+// keys, their record key and their place in limits, and seq keeps counting; in memory and in
+// Redis alike.
+func TestKeepsRecentPayloadsOnly(t *testing.T) {
+	for name, open := range keepingStores(t, 3, 0) {
+		t.Run(name, func(t *testing.T) {
+			m := open(t)
+			// The first record, dropped first, has a collection and key with the bytes a
+			// store might split on.
+			_, err := m.Create(Record{API: "a", Collection: "/odd:1"}, nil, func(int64) (any, string, error) { return json.RawMessage(`{}`), "k:\x00:2", nil })
+			require.NoError(t, err)
+			for i := 0; i < 50; i++ {
+				r := rec("a", fmt.Sprint(i))
+				r.Collection = "/w"
+				_, err := m.Create(r, nil, func(int64) (any, string, error) { return json.RawMessage(`{}`), fmt.Sprint("k", i), nil })
+				require.NoError(t, err)
+			}
+			got := m.Records("a")
+			require.Len(t, got, 3)
+			body, err := json.Marshal(got[2].Body)
+			require.NoError(t, err)
+			assert.JSONEq(t, `{"k":"49"}`, string(body))
+			assert.Equal(t, int64(51), got[2].Seq)
+			assert.Equal(t, 48, m.Dropped("a"))
+			_, total, err := m.List("a", "/odd:1", 0, -1)
+			require.NoError(t, err)
+			assert.Zero(t, total, "the odd record left its collection")
+			_, err = m.Create(rec("a", "0"), nil, nil)
+			var ce *ConflictError
+			assert.ErrorAs(t, err, &ce, "a dropped record still holds its unique value")
+			_, err = m.Create(Record{API: "a", Collection: "/w"}, nil, func(int64) (any, string, error) { return nil, "k0", nil })
+			var kt *KeyTakenError
+			assert.ErrorAs(t, err, &kt, "and its key")
+			_, err = m.Create(rec("a", "new"), []Limit{{Rule: "l", Group: "g", Max: 50}}, nil)
+			var le *LimitError
+			assert.ErrorAs(t, err, &le, "dropped records still count towards limits")
+			_, err = m.Get("a", "/w", "k0")
+			assert.ErrorIs(t, err, ErrNotFound, "a dropped record is no longer readable")
+			_, err = m.Delete("a", "/w", "k0")
+			assert.ErrorIs(t, err, ErrNotFound, "nor deleted")
+			_, err = m.Update("a", "/w", "k0", func(old Record) (Record, error) { return old, nil })
+			assert.ErrorIs(t, err, ErrNotFound, "nor changed")
+			page, total, err := m.List("a", "/w", 0, -1)
+			require.NoError(t, err)
+			assert.Equal(t, 3, total, "nor listed")
+			require.Len(t, page, 3)
+			assert.Equal(t, "k47", page[0].Key)
+			_, err = m.Get("a", "/w", "k49")
+			assert.NoError(t, err)
+		})
+	}
 }
