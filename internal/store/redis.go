@@ -70,7 +70,9 @@ func OpenRedis(rawURL, prefix string) (*Redis, error) {
 // SetKeep bounds, per API, the records whose body and response are kept in Redis: the most
 // recent records (0: all) within keepBytes bytes of payload (0: no bound). Older records keep
 // their unique keys and their place in limits, as in memory. Set it before the first create.
-func (r *Redis) SetKeep(records, keepBytes int) { r.keep, r.keepBytes = max(records, 0), max(keepBytes, 0) }
+func (r *Redis) SetKeep(records, keepBytes int) {
+	r.keep, r.keepBytes = max(records, 0), max(keepBytes, 0)
+}
 
 // Dropped returns how many of the API's records lost their payload to the keep bounds (0
 // while Redis is unreachable).
