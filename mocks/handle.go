@@ -31,6 +31,7 @@ type opState struct {
 	paging      paging
 	listItem    []string   // for lists: where a stored response holds the record
 	echoTokens  [][]string // each echo entry's pointer, split once
+	ruleHeaders []string   // the headers the rules read, kept with each record
 	// errorShapes are the error statuses a spec without x-usermock.errors documents with a
 	// shape of its own.
 	errorShapes map[int]*errorShape
@@ -98,6 +99,7 @@ func newOpState(a *apiState, op *apispec.Operation, set *fixture.Set, mode AuthM
 		o.echoTokens[i] = pointerTokens(e.Pointer)
 	}
 	o.paging = newPaging(op)
+	o.ruleHeaders = ruleHeaders(op.Rules)
 	if err := o.compileTemplates(); err != nil {
 		return nil, err
 	}

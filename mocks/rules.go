@@ -179,15 +179,25 @@ func expand(s string, get func(string) (string, bool)) string {
 // referencedHeaders keeps the headers rules read (a uniqueness scope), so seeded and replayed
 // records claim the same keys.
 func (o *opState) referencedHeaders(ctx evalContext) map[string]any {
-	var out map[string]any
+	if len(o.ruleHeaders) == 0 {
+		return nil
+	}
 	h := ctx["header"].(map[string]any)
-	for _, r := range o.op.Rules {
+	out := make(map[string]any, len(o.ruleHeaders))
+	for _, k := range o.ruleHeaders {
+		out[k] = h[k]
+	}
+	return out
+}
+
+// ruleHeaders lists, once, the headers the rules read: a scope, a field or fields rooted in
+// the request's headers.
+func ruleHeaders(rules []*apispec.Rule) []string {
+	var out []string
+	for _, r := range rules {
 		for _, p := range append([]apispec.Path{r.Scope, r.Field}, r.Fields...) {
-			if p.Root == "header" && len(p.Keys) == 1 {
-				if out == nil {
-					out = map[string]any{}
-				}
-				out[p.Keys[0]] = h[p.Keys[0]]
+			if p.Root == "header" && len(p.Keys) == 1 && !slices.Contains(out, p.Keys[0]) {
+				out = append(out, p.Keys[0])
 			}
 		}
 	}
