@@ -22,7 +22,8 @@ type apiState struct {
 	api    *apispec.API
 	ops    []*opState
 	router *mux.Router
-	faults apiFaults // standing faults set with /__admin/apis/{id}/faults
+	static map[routeKey]*opState // the operations without a path template, checked first
+	faults apiFaults             // standing faults set with /__admin/apis/{id}/faults
 	// upstream, in proxy mode, is the vendor requests are forwarded to; learned holds the
 	// unique keys of the records it accepted.
 	upstream *upstream
@@ -83,6 +84,7 @@ func newAPIState(s *Server, api *apispec.API, set *fixture.Set) (*apiState, erro
 		f.allow = allow
 		a.writeFailure(w, r, x, f)
 	})
+	a.static = a.staticRoutes()
 	return a, nil
 }
 

@@ -175,8 +175,9 @@ type exchange struct {
 	problems []problem
 	valid    bool
 	cause    error
-	fault    string     // an injected delay or fault
-	pref     preference // how the client asked the answer to be chosen, or failed
+	fault    string            // an injected delay or fault
+	pref     preference        // how the client asked the answer to be chosen, or failed
+	vars     map[string]string // the route's path parameters, as sent (escaped)
 	// violations, in proxy mode, are what the request and the upstream's answer broke.
 	violations []Violation
 }

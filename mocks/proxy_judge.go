@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/gorilla/mux"
-
 	"github.com/usermock/usermock/contracttest"
 	"github.com/usermock/usermock/internal/apispec"
 	"github.com/usermock/usermock/internal/store"
@@ -68,9 +66,9 @@ func (o *opState) learnUnique(r *http.Request, raw []byte, status int) []Violati
 	return out
 }
 
-// stringVars are the route's path parameters, unescaped.
+// stringVars are the route's path parameters, unescaped; nil for a static route.
 func stringVars(r *http.Request) map[string]string {
-	vars := mux.Vars(r)
+	vars := exchangeFrom(r.Context()).vars
 	for k, v := range vars {
 		if u, err := url.PathUnescape(v); err == nil {
 			vars[k] = u

@@ -328,7 +328,7 @@ func (a *apiState) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.apply(w, r, x, a.plan(pref)) {
 		return
 	}
-	a.router.ServeHTTP(w, r)
+	a.route(w, r, x)
 }
 
 func headerSize(h http.Header) int {
