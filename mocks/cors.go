@@ -67,61 +67,56 @@ func (p corsPolicy) describe() string {
 	return strings.Join(p.list, ", ")
 }
 
-// withCORS answers preflights and lets browsers read responses and the decision header. A
-// preflight is answered here, allowed (204) or refused (403, saying why in CORS terms), and
-// recorded in the journal like any request to the API it names.
-func (s *Server) withCORS(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		if origin == "" || isAdminPath(r.URL.Path) || s.isConsole(r.URL.Path) {
-			// The admin API never grants other origins anything: no CORS headers, and its
-			// guard refuses cross-origin requests and preflights before they act.
-			next.ServeHTTP(w, r)
-			return
+// answerCORS lets browsers read responses and the decision header, and answers preflights:
+// allowed (204) or refused (403, saying why in CORS terms), recorded in the journal like any
+// request to the API they name. It reports whether it answered. It runs before the request
+// is routed, on the path as sent, so that it sees the API's mount.
+func (s *Server) answerCORS(w http.ResponseWriter, r *http.Request, x *exchange) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || isAdminPath(r.URL.Path) || s.isConsole(r.URL.Path) {
+		// The admin API never grants other origins anything: no CORS headers, and its
+		// guard refuses cross-origin requests and preflights before they act.
+		return false
+	}
+	preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+	if !s.cors.allows(origin) {
+		if preflight {
+			s.refusePreflight(w, r, x, origin)
+			return true
 		}
-		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
-		if !s.cors.allows(origin) {
-			if preflight {
-				s.refusePreflight(w, r, origin)
-				return
-			}
-			// No CORS headers: the browser keeps the answer from the page, and says so.
-			next.ServeHTTP(w, r)
-			return
-		}
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", s.cors.allowOrigin(origin))
-		if h.Get("Access-Control-Allow-Origin") != "*" {
-			h.Add("Vary", "Origin")
-		}
-		if s.cors.credentials {
-			h.Set("Access-Control-Allow-Credentials", "true")
-		}
-		h.Set("Access-Control-Expose-Headers", DecisionHeader+", Allow, Location")
-		if !preflight {
-			next.ServeHTTP(w, r)
-			return
-		}
-		h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
-		allowed := s.corsHeaders
-		if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
-			allowed += ", " + req
-		}
-		h.Set("Access-Control-Allow-Headers", allowed)
-		h.Set("Access-Control-Max-Age", "600")
-		x := exchangeFrom(r.Context())
-		x.api, x.valid = s.apiOf(r.URL.Path), true
-		x.decision = fmt.Sprintf("204 CORS preflight allowed: origin %s, method %s", origin, r.Header.Get("Access-Control-Request-Method"))
-		w.WriteHeader(http.StatusNoContent)
-	})
+		// No CORS headers: the browser keeps the answer from the page, and says so.
+		return false
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", s.cors.allowOrigin(origin))
+	if h.Get("Access-Control-Allow-Origin") != "*" {
+		h.Add("Vary", "Origin")
+	}
+	if s.cors.credentials {
+		h.Set("Access-Control-Allow-Credentials", "true")
+	}
+	h.Set("Access-Control-Expose-Headers", DecisionHeader+", Allow, Location")
+	if !preflight {
+		return false
+	}
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+	allowed := s.corsHeaders
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		allowed += ", " + req
+	}
+	h.Set("Access-Control-Allow-Headers", allowed)
+	h.Set("Access-Control-Max-Age", "600")
+	x.api, x.valid = s.apiOf(r.URL.Path), true
+	x.decision = fmt.Sprintf("204 CORS preflight allowed: origin %s, method %s", origin, r.Header.Get("Access-Control-Request-Method"))
+	w.WriteHeader(http.StatusNoContent)
+	return true
 }
 
 // refusePreflight answers a preflight from an origin that is not allowed: a 403 that names
 // the origin and the flag that allows it, rather than the API's 405 for OPTIONS.
-func (s *Server) refusePreflight(w http.ResponseWriter, r *http.Request, origin string) {
+func (s *Server) refusePreflight(w http.ResponseWriter, r *http.Request, x *exchange, origin string) {
 	detail := fmt.Sprintf("CORS preflight refused: origin %s is not allowed (allowed: %s); start usermock with --cors-origin %s",
 		origin, s.cors.describe(), origin)
-	x := exchangeFrom(r.Context())
 	x.api, x.decision = s.apiOf(r.URL.Path), "403 "+detail
 	x.problems = []problem{{Field: "Origin", Reason: clip(detail, 300)}}
 	w.Header().Add("Vary", "Origin")

@@ -78,6 +78,9 @@ func TestStaticRoutes(t *testing.T) {
 			srv.ServeHTTP(w, httptest.NewRequest(tc.method, tc.target, nil))
 			assert.Equal(t, tc.status, w.Code, "%s", w.Body)
 			assert.Equal(t, tc.allow, w.Header().Get("Allow"))
+			if tc.target == "/%74/users" {
+				assert.Equal(t, "404 page not found\n", w.Body.String())
+			}
 			if tc.op != "" {
 				es := srv.journal.list("", false, 1)
 				require.Len(t, es, 1)

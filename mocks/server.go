@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -85,6 +86,7 @@ const DefaultMaxHeader = 64 << 10
 // Server serves the mocked APIs. It is an http.Handler.
 type Server struct {
 	handler  http.Handler
+	mounts   map[string]mount // by API id, unless one API is served at /
 	apis     map[string]*apiState
 	order    []string
 	fixtures map[string]*fixture.Set
@@ -246,35 +248,50 @@ func New(cfg Config) (*Server, error) {
 			s.gen.faker = gofakeit.New(cfg.Seed ^ int64(binary.LittleEndian.Uint64(b[:])))
 		}
 	}
-	var routed http.Handler = r
 	if cfg.Root == "" {
-		routed = s.dispatch(r)
+		s.mounts = make(map[string]mount, len(s.apis))
+		for id, a := range s.apis {
+			if !strings.HasPrefix(id, "__") { // the router decides between an API and the admin
+				s.mounts[id] = mount{prefix: "/" + id, api: a}
+			}
+		}
 	}
-	s.handler = s.observe(s.withCORS(routed))
+	s.handler = s.observe(r)
 	return s, nil
 }
 
-// dispatch sends a request under a mounted API's prefix straight to the API, without the
-// operational router's walk over its routes (a regular expression each): the API mounts are
-// that router's last routes, and no operational path starts with an API's id.
-func (s *Server) dispatch(router http.Handler) http.Handler {
-	mounts := make(map[string]http.Handler, len(s.apis))
-	for id, a := range s.apis {
-		if !strings.HasPrefix(id, "__") { // the router decides between an API and the admin
-			mounts[id] = http.StripPrefix("/"+id, a)
-		}
+// mount is an API served under /<id>.
+type mount struct {
+	prefix string // "/<id>"
+	api    *apiState
+}
+
+// route is the handler of a request and the URL it sees. A request under a mounted API's
+// prefix goes straight to the API, without the operational router's walk over its routes (a
+// regular expression each): the API mounts are that router's last routes, and no operational
+// path starts with an API's id. The API sees the path and raw path without the prefix, as
+// http.StripPrefix would give them, and StripPrefix's 404 when the raw path does not start
+// with it; the URL is copied into u, so the caller's request is left as it was.
+func (s *Server) route(router http.Handler, r *http.Request, u *url.URL) (http.Handler, *url.URL) {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/")
+	if !ok {
+		return router, r.URL
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rest, ok := strings.CutPrefix(r.URL.Path, "/"); ok {
-			if id, _, ok := strings.Cut(rest, "/"); ok {
-				if h, ok := mounts[id]; ok {
-					h.ServeHTTP(w, r)
-					return
-				}
-			}
-		}
-		router.ServeHTTP(w, r)
-	})
+	id, _, ok := strings.Cut(rest, "/")
+	if !ok {
+		return router, r.URL
+	}
+	m, ok := s.mounts[id]
+	if !ok {
+		return router, r.URL
+	}
+	rp := strings.TrimPrefix(r.URL.RawPath, m.prefix)
+	if r.URL.RawPath != "" && len(rp) == len(r.URL.RawPath) {
+		return http.NotFoundHandler(), r.URL
+	}
+	*u = *r.URL
+	u.Path, u.RawPath = r.URL.Path[len(m.prefix):], rp
+	return m.api, u
 }
 
 func corsHeaders(apis []*apispec.API) string {
@@ -362,20 +379,29 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// observe records every request in the journal and logs one line for it.
-func (s *Server) observe(next http.Handler) http.Handler {
+// observe records every request in the journal and logs one line for it. It makes the one
+// copy of the request the handlers see: with the exchange in its context, the body captured
+// and, under a mounted API, the API's prefix taken off the path (route).
+func (s *Server) observe(router http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.gen.now()
 		x := &exchange{}
 		sw := &statusWriter{ResponseWriter: w}
-		r2 := r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
 		var body *capturedBody
 		if r.Body != nil && r.Body != http.NoBody {
 			body = &capturedBody{ReadCloser: r.Body}
-			r2.Body = body // r2 is a copy: the caller's request is left as it was
 		}
 		// Recorded even when the handler aborts the connection on purpose (an injected fault).
 		defer s.record(r, x, sw, body, start)
+		if s.answerCORS(sw, r, x) {
+			return
+		}
+		next, u := s.route(router, r, new(url.URL))
+		r2 := r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+		r2.URL = u
+		if body != nil {
+			r2.Body = body // r2 is a copy: the caller's request is left as it was
+		}
 		next.ServeHTTP(sw, r2)
 	})
 }
