@@ -385,25 +385,55 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 func (s *Server) observe(router http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.gen.now()
-		x := &exchange{}
-		sw := &statusWriter{ResponseWriter: w}
+		o := &observed{}
+		x, sw := &o.x, &o.sw
+		sw.ResponseWriter = w
 		var body *capturedBody
 		if r.Body != nil && r.Body != http.NoBody {
-			body = &capturedBody{ReadCloser: r.Body}
+			body = &o.body
+			body.ReadCloser = r.Body
 		}
 		// Recorded even when the handler aborts the connection on purpose (an injected fault).
 		defer s.record(r, x, sw, body, start)
 		if s.answerCORS(sw, r, x) {
 			return
 		}
-		next, u := s.route(router, r, new(url.URL))
-		r2 := r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+		next, u := s.route(router, r, &o.url)
+		o.ctx = exchangeContext{Context: r.Context(), x: x}
+		o.req = *r.WithContext(&o.ctx) // r.WithContext's copy, kept in o
+		r2 := &o.req
 		r2.URL = u
 		if body != nil {
 			r2.Body = body // r2 is a copy: the caller's request is left as it was
 		}
 		next.ServeHTTP(sw, r2)
 	})
+}
+
+// observed is what observe makes for one request, in one allocation rather than one each:
+// the exchange, the writer and body that watch it, and the copy of the request the handlers
+// see, with its URL and context. Nothing of it outlives the request: the journal keeps
+// copies of what it needs.
+type observed struct {
+	x    exchange
+	sw   statusWriter
+	body capturedBody
+	url  url.URL
+	ctx  exchangeContext
+	req  http.Request
+}
+
+// exchangeContext carries the exchange in the request's context, as context.WithValue would.
+type exchangeContext struct {
+	context.Context
+	x *exchange
+}
+
+func (c *exchangeContext) Value(key any) any {
+	if key == (exchangeKey{}) {
+		return c.x
+	}
+	return c.Context.Value(key)
 }
 
 // record journals and logs one API request: what was sent and answered (credentials
