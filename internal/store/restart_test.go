@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -44,10 +45,12 @@ func writeLog(tb testing.TB, path string, n int) int64 {
 }
 
 // TestRestartWith300kRecords: opening a state file of 300 000 records reads it once and
-// rewrites nothing; it must take under 3 s (issue 10: 23 s and 604 MiB).
+// rewrites nothing (issue 10: 23 s and 604 MiB). Its speed is BenchmarkOpen100k's to
+// measure, not a timed assertion's (this one failed on a loaded machine); what the opening
+// allocates does not depend on the machine, and is bounded instead.
 func TestRestartWith300kRecords(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("writes a 190 MB state file and times its reading; skipped with -short and -race")
+		t.Skip("writes a 190 MB state file and reads it back; skipped with -short and -race")
 	}
 	const n = 300_000
 	path := filepath.Join(t.TempDir(), "state.jsonl")
@@ -55,12 +58,16 @@ func TestRestartWith300kRecords(t *testing.T) {
 	before, err := os.Stat(path)
 	require.NoError(t, err)
 
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
 	start := time.Now()
 	f, err := OpenFile(path)
 	took := time.Since(start)
+	runtime.ReadMemStats(&m1)
 	require.NoError(t, err)
 	defer f.Close()
-	t.Logf("opened %d records (%d MB) in %v", n, size>>20, took)
+	alloc := int64(m1.TotalAlloc - m0.TotalAlloc)
+	t.Logf("opened %d records (%d MB) in %v, allocating %d MB", n, size>>20, took, alloc>>20)
 
 	after, err := os.Stat(path)
 	require.NoError(t, err)
@@ -69,7 +76,7 @@ func TestRestartWith300kRecords(t *testing.T) {
 	_, err = f.Create(Record{API: "ruangkerja", Claims: []Claim{{Rule: "phone", Key: "+628120000007"}}}, nil, nil)
 	var ce *ConflictError
 	assert.ErrorAs(t, err, &ce, "claims are restored")
-	assert.Less(t, took, 3*time.Second)
+	assert.Less(t, alloc, 5*size, "opening allocates 4.3 times the file's size today (819 MB for 192 MB); a second pass over it would pass 5")
 }
 
 // BenchmarkOpen100k measures opening a state file of 100 000 records.
