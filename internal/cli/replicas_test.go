@@ -2,12 +2,9 @@ package cli
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,58 +13,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/usermock/usermock/internal/redistest"
 )
-
-// testRedis is a redis-server a test started on a free loopback port, appending every write
-// to a file in its own directory (fsync always) so a restart keeps what it acknowledged.
-type testRedis struct {
-	t    *testing.T
-	port int
-	dir  string
-	cmd  *exec.Cmd
-}
-
-// startTestRedis starts redis-server, or skips when the binary is absent (.ci/run installs
-// it, so CI never skips).
-func startTestRedis(t *testing.T) *testRedis {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server is not installed (apt-get install redis-server): replicas are not tested")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
-	r := &testRedis{t: t, port: port, dir: t.TempDir()}
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *testRedis) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", r.port) }
-
-func (r *testRedis) start() {
-	r.t.Helper()
-	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", r.dir)
-	require.NoError(r.t, r.cmd.Start())
-	require.Eventually(r.t, func() bool {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port))
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}, 10*time.Second, 20*time.Millisecond, "redis-server did not listen")
-}
-
-func (r *testRedis) stop() {
-	if r.cmd == nil {
-		return
-	}
-	_ = r.cmd.Process.Kill()
-	_ = r.cmd.Wait()
-	r.cmd = nil
-}
 
 // post sends a JSON body with headers and returns the status (0, and a failed assertion,
 // when the request could not be sent).
@@ -104,8 +52,8 @@ func createEmployee(t *testing.T, base, id string) int {
 // once it is back recover by themselves without letting a key taken before the outage be
 // taken again.
 func TestReplicasOnOneRedis(t *testing.T) {
-	redis := startTestRedis(t)
-	bases := []string{startServeArgs(t, "--store", redis.url()), startServeArgs(t, "--store", redis.url())}
+	redis := redistest.Start(t)
+	bases := []string{startServeArgs(t, "--store", redis.URL()), startServeArgs(t, "--store", redis.URL())}
 
 	var ok atomic.Int64
 	var wg sync.WaitGroup
@@ -127,12 +75,12 @@ func TestReplicasOnOneRedis(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, http.StatusOK, createEmployee(t, bases[1], "EMPLY001"), "the other replica sees the reset")
 
-	redis.stop()
+	redis.Stop()
 	assert.Equal(t, http.StatusServiceUnavailable, createEmployee(t, bases[0], "EMPLY002"), "Redis down: 503")
 	assert.Equal(t, http.StatusServiceUnavailable, createEmployee(t, bases[1], "EMPLY001"), "Redis down: 503, not 409 from a guess")
 	assert.Equal(t, http.StatusServiceUnavailable, healthStatus(t, bases[1]), "Redis down: health fails")
 
-	redis.start()
+	redis.Start()
 	for _, base := range bases {
 		assert.Eventually(t, func() bool { return healthStatus(t, base) == http.StatusOK }, 10*time.Second, 50*time.Millisecond,
 			"%s healthy again once Redis is back", base)
@@ -158,7 +106,7 @@ func TestReplicasOnOneRedis(t *testing.T) {
 // trial company is given one free place (its fixture has one of its two users left out), and
 // 20 concurrent creates from its session, split across the replicas, fill it exactly once.
 func TestReplicasShareALimit(t *testing.T) {
-	redis := startTestRedis(t)
+	redis := redistest.Start(t)
 	dir := t.TempDir()
 	src, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "superfy", "fixtures.yaml"))
 	require.NoError(t, err)
@@ -179,8 +127,8 @@ func TestReplicasShareALimit(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "superfy", "fixtures.yaml"), []byte(fixtures), 0o644))
 
 	bases := []string{
-		startServeArgs(t, "--store", redis.url(), "--fixtures", dir, "--api", "superfy"),
-		startServeArgs(t, "--store", redis.url(), "--fixtures", dir, "--api", "superfy"),
+		startServeArgs(t, "--store", redis.URL(), "--fixtures", dir, "--api", "superfy"),
+		startServeArgs(t, "--store", redis.URL(), "--fixtures", dir, "--api", "superfy"),
 	}
 	statuses := make([]int, 20)
 	var wg sync.WaitGroup

@@ -3,9 +3,6 @@ package store
 import (
 	"encoding/json"
 	"fmt"
-	"net"
-	"os/exec"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,61 +10,17 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/usermock/usermock/internal/redistest"
 )
 
-// redisServer is a redis-server the test started on a free loopback port, appending to a
-// file in its own directory so a restart keeps what was acknowledged.
-type redisServer struct {
-	t    *testing.T
-	port int
-	dir  string
-	cmd  *exec.Cmd
-}
+// startRedis starts a redis-server of the test's own (redistest), or skips when the binary
+// is absent (.ci/run installs it).
+func startRedis(t *testing.T) *redistest.Server { return redistest.Start(t) }
 
-// startRedis starts redis-server, or skips when the binary is absent (.ci/run installs it).
-func startRedis(t *testing.T) *redisServer {
+func openRedis(t *testing.T, srv *redistest.Server, prefix string) *Redis {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server is not installed (apt-get install redis-server): the Redis store is not tested")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
-	s := &redisServer{t: t, port: port, dir: t.TempDir()}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
-
-func (s *redisServer) start() {
-	s.t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", s.dir)
-	require.NoError(s.t, s.cmd.Start())
-	require.Eventually(s.t, func() bool {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.port))
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}, 10*time.Second, 20*time.Millisecond, "redis-server did not listen")
-}
-
-func (s *redisServer) stop() {
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
-	s.cmd = nil
-}
-
-func openRedis(t *testing.T, srv *redisServer, prefix string) *Redis {
-	t.Helper()
-	r, err := OpenRedis(srv.url(), prefix)
+	r, err := OpenRedis(srv.URL(), prefix)
 	require.NoError(t, err)
 	t.Cleanup(func() { r.Close() })
 	return r
@@ -159,7 +112,7 @@ func TestRedisRestart(t *testing.T) {
 	srv := startRedis(t)
 	s := openRedis(t, srv, "t:")
 	keyed(t, s, "1", "x")
-	srv.stop()
+	srv.Stop()
 
 	_, err := s.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "y"}}}, nil, nil)
 	assert.ErrorIs(t, err, ErrUnavailable)
@@ -168,7 +121,7 @@ func TestRedisRestart(t *testing.T) {
 	assert.ErrorIs(t, err, ErrUnavailable)
 	assert.ErrorIs(t, s.Err(), ErrUnavailable)
 
-	srv.start()
+	srv.Start()
 	require.Eventually(t, func() bool { return s.Err() == nil }, 10*time.Second, 100*time.Millisecond, "Err clears once Redis is back")
 	_, err = s.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "x"}}}, nil, nil)
 	var ce *ConflictError
