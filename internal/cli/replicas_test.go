@@ -47,6 +47,24 @@ func createEmployee(t *testing.T, base, id string) int {
 		map[string]string{"Authorization": "access_token", "Accept": "application/json"})
 }
 
+// concurrentCreates sends n creates of one employee ID at once, split across the bases, and
+// returns how many succeeded.
+func concurrentCreates(t *testing.T, bases []string, id string, n int) int64 {
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if createEmployee(t, bases[i%len(bases)], id) == http.StatusOK {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return ok.Load()
+}
+
 // TestReplicasOnOneRedis: two serve replicas on one Redis let one of 200 concurrent creates
 // of one employee ID through, see each other's resets, answer 503 while Redis is down, and
 // once it is back recover by themselves without letting a key taken before the outage be
@@ -55,19 +73,7 @@ func TestReplicasOnOneRedis(t *testing.T) {
 	redis := redistest.Start(t)
 	bases := []string{startServeArgs(t, "--store", redis.URL()), startServeArgs(t, "--store", redis.URL())}
 
-	var ok atomic.Int64
-	var wg sync.WaitGroup
-	for i := range 200 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if createEmployee(t, bases[i%2], "EMPLY001") == http.StatusOK {
-				ok.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	assert.EqualValues(t, 1, ok.Load(), "exactly one replica took EMPLY001")
+	assert.EqualValues(t, 1, concurrentCreates(t, bases, "EMPLY001", 200), "exactly one replica took EMPLY001")
 
 	resp, err := http.Post(bases[0]+"/__admin/reset", "application/json", nil)
 	require.NoError(t, err)
@@ -88,18 +94,7 @@ func TestReplicasOnOneRedis(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, createEmployee(t, bases[0], "EMPLY001"), "taken before the restart, still taken")
 	// EMPLY002 was refused with 503 while Redis was down: nothing of it was kept, and it can
 	// be taken once, across both replicas, now.
-	var won atomic.Int64
-	for i := range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if createEmployee(t, bases[i%2], "EMPLY002") == http.StatusOK {
-				won.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	assert.EqualValues(t, 1, won.Load(), "after the restart, exactly one create of EMPLY002")
+	assert.EqualValues(t, 1, concurrentCreates(t, bases, "EMPLY002", 20), "after the restart, exactly one create of EMPLY002")
 }
 
 // TestReplicasShareALimit: superfy's user limit counts the users both replicas created. The

@@ -60,7 +60,9 @@ return {'ok', g, tostring(seq)}
 // oldest records lose their payload, as in memory, but never the newest. A dropped record's
 // claims, groups and index entry stay (its key and unique values stay taken, it still counts
 // towards limits); it leaves the insertion order and its collection, so it is neither read,
-// listed, changed nor deleted again. 'ik' maps a keyed record's seq to its collection and
+// listed, changed nor deleted again. A create drops at most 8: a backlog (records stored
+// before the bounds were set, or under larger ones) drains over the next creates instead of
+// holding Redis, and every replica, for one long script. 'ik' maps a keyed record's seq to its collection and
 // key (length-prefixed: a key may hold any byte), 'bytes' counts the kept payloads.
 var insertScript = redis.NewScript(luaPrelude + `
 local g, seq, coll, key = ARGV[3], ARGV[5], ARGV[7], ARGV[8]
@@ -86,8 +88,9 @@ end
 redis.call('SADD', P .. 'apis', A)
 local ki = gi + 1 + tonumber(ARGV[gi])
 local keep, keepBytes = tonumber(ARGV[ki]), tonumber(ARGV[ki + 1])
-local n = redis.call('ZCARD', b .. 'order')
-while n > 1 and ((keep > 0 and n > keep) or (keepBytes > 0 and bytes > keepBytes)) do
+local n, budget = redis.call('ZCARD', b .. 'order'), 8
+while budget > 0 and n > 1 and ((keep > 0 and n > keep) or (keepBytes > 0 and bytes > keepBytes)) do
+  budget = budget - 1
   local old = redis.call('ZRANGE', b .. 'order', 0, 0)[1]
   local rec = redis.call('HGET', b .. 'recs', old)
   if rec then bytes = redis.call('DECRBY', b .. 'bytes', #rec) end
