@@ -109,11 +109,13 @@ func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.
 		return usageError("unexpected argument %q", fset.Arg(0))
 	}
 	var handler slog.Handler
+	logw := newLogBuffer(stderr) // written out at least every logFlushEvery, and at the end
+	defer logw.Close()
 	switch c.logFormat {
 	case "text":
-		handler = slog.NewTextHandler(stderr, nil)
+		handler = slog.NewTextHandler(logw, nil)
 	case "json":
-		handler = slog.NewJSONHandler(stderr, nil)
+		handler = slog.NewJSONHandler(logw, nil)
 	case "off":
 		handler = slog.DiscardHandler
 	default:
