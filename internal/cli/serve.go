@@ -113,9 +113,9 @@ func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.
 	defer logw.Close()
 	switch c.logFormat {
 	case "text":
-		handler = slog.NewTextHandler(logw, nil)
+		handler = newLineHandler(logw, false) // slog's text, faster for request lines
 	case "json":
-		handler = slog.NewJSONHandler(logw, nil)
+		handler = newLineHandler(logw, true)
 	case "off":
 		handler = slog.DiscardHandler
 	default:
