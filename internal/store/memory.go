@@ -113,9 +113,16 @@ func (m *Memory) Create(rec Record, limits []Limit, finish Finish) (Record, erro
 	a := m.api(rec.API)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.create(rec, limits, finish, func(rec Record, enc encodedRecord) error {
-		return m.save(logEntry{op: "create", recs: []Record{rec}, encs: []encodedRecord{enc}})
-	})
+	return a.create(rec, limits, finish, m.saveCreate)
+}
+
+// saveCreate saves a create; without a file it builds no log entry (a copy of the record
+// on the heap for every create).
+func (m *Memory) saveCreate(rec Record, enc encodedRecord) error {
+	if m.persist == nil {
+		return nil
+	}
+	return m.save(logEntry{op: "create", recs: []Record{rec}, encs: []encodedRecord{enc}})
 }
 
 // create is Create with the API's lock held: save makes the record durable (or refuses it)
