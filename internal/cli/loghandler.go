@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/usermock/usermock/internal/render"
 )
 
 // lineHandler writes a record of plain attributes (strings, integers, floats, booleans,
@@ -138,9 +140,7 @@ func (h *lineHandler) appendRecord(b []byte, r slog.Record) []byte {
 
 func (h *lineHandler) appendString(b []byte, s string) []byte {
 	if h.json {
-		b = append(b, '"')
-		b = appendEscapedJSONString(b, s)
-		return append(b, '"')
+		return render.AppendStringKeepHTML(b, s) // slog's escaping
 	}
 	if needsQuoting(s) {
 		return appendQuote(b, s)
@@ -194,8 +194,7 @@ func appendJSONFloat(b []byte, f float64) []byte {
 	return b
 }
 
-// safeJSON says which ASCII bytes a JSON string holds as they are (encoding/json's and
-// slog's safeSet).
+// safeJSON says which ASCII bytes a JSON string holds as they are (slog's safeSet).
 func safeJSON(c byte) bool { return c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf }
 
 // needsQuoting is slog's TextHandler's test for a string it writes quoted.
@@ -219,52 +218,4 @@ func needsQuoting(s string) bool {
 		i += size
 	}
 	return false
-}
-
-// appendEscapedJSONString is slog's JSON string escaping, without the quotes.
-func appendEscapedJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if safeJSON(c) {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			b = append(b, '\\')
-			switch c {
-			case '\\', '"':
-				b = append(b, c)
-			case '\n':
-				b = append(b, 'n')
-			case '\r':
-				b = append(b, 'r')
-			case '\t':
-				b = append(b, 't')
-			default:
-				b = append(b, 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' { // valid JSON, but not in JavaScript: slog escapes them
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(b, s[start:]...)
 }

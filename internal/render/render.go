@@ -337,13 +337,28 @@ const hex = "0123456789abcdef"
 
 // AppendString appends s as a JSON string, escaped as encoding/json does (HTML-safe, with
 // invalid UTF-8 replaced by U+FFFD).
-func AppendString(buf []byte, s string) []byte {
+func AppendString(buf []byte, s string) []byte { return appendString(buf, s, &htmlSafeSet) }
+
+// AppendStringKeepHTML is AppendString leaving <, > and & as they are, as slog's JSON
+// handler and an encoding/json Encoder with SetEscapeHTML(false) do.
+func AppendStringKeepHTML(buf []byte, s string) []byte { return appendString(buf, s, &safeSet) }
+
+// safeSet and htmlSafeSet say which ASCII bytes a JSON string holds as they are.
+var safeSet, htmlSafeSet = func() (safe, html [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		safe[c] = c != '"' && c != '\\'
+		html[c] = safe[c] && c != '<' && c != '>' && c != '&'
+	}
+	return safe, html
+}()
+
+func appendString(buf []byte, s string, safe *[utf8.RuneSelf]bool) []byte {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if safe[c] {
 				i++
 				continue
 			}
