@@ -17,6 +17,7 @@ import (
 type generator struct {
 	mu     sync.Mutex
 	faker  *gofakeit.Faker
+	buf    []byte // for regex values, under mu
 	now    func() time.Time
 	second atomic.Pointer[formattedSecond] // the last second nowText formatted
 }
@@ -42,7 +43,11 @@ func (g *generator) generate(gen *apispec.Generator, seq int64) any {
 	case "uuid":
 		return g.faker.UUID()
 	case "regex":
-		return g.faker.Regex(gen.Arg)
+		if gen.Regex == nil { // a Generator built by hand, not parsed
+			return g.faker.Regex(gen.Arg)
+		}
+		g.buf = gen.Regex.Generate(g.faker.Rand, g.buf[:0])
+		return string(g.buf)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/brianvoe/gofakeit/v6"
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/usermock/usermock/internal/fake"
 	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
@@ -252,21 +253,26 @@ func schemaHas(s *openapi3.Schema, toks []string, depth int) bool {
 }
 
 // checkRegexGenerator compiles a $regex echo generator (Go regexp, RE2 syntax) and makes sure
-// gofakeit, which generates its values at run time, can: samples from a fixed seed must match.
-// gofakeit produces nothing for \b and gives up on long outputs, answering its own error text.
-func checkRegexGenerator(expr string) error {
+// the generator, gofakeit's algorithm, can: samples from a fixed seed must match. It produces
+// nothing for \b and gives up on long outputs, answering gofakeit's own error text.
+func checkRegexGenerator(expr string) (*fake.Regex, error) {
 	if _, err := regexp.Compile(expr); err != nil {
-		return fmt.Errorf("$regex %q: %w", expr, err)
+		return nil, fmt.Errorf("$regex %q: %w", expr, err)
 	}
 	whole, err := regexp.Compile(`^(?:` + expr + `)$`)
 	if err != nil {
-		return fmt.Errorf("$regex %q: %w", expr, err)
+		return nil, fmt.Errorf("$regex %q: %w", expr, err)
+	}
+	x, err := fake.CompileRegex(expr)
+	if err != nil {
+		return nil, fmt.Errorf("$regex %q: %w", expr, err)
 	}
 	f := gofakeit.New(1)
+	var buf []byte
 	for i := 0; i < 8; i++ {
-		if s := f.Regex(expr); !whole.MatchString(s) {
-			return fmt.Errorf("$regex %q: the generator cannot make a value that matches (it made %q); use literals, classes, groups, alternation and short repeats", expr, s)
+		if buf = x.Generate(f.Rand, buf[:0]); !whole.Match(buf) {
+			return nil, fmt.Errorf("$regex %q: the generator cannot make a value that matches (it made %q); use literals, classes, groups, alternation and short repeats", expr, buf)
 		}
 	}
-	return nil
+	return x, nil
 }

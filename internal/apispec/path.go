@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/usermock/usermock/internal/fake"
 	"github.com/usermock/usermock/internal/jsonvalue"
 )
 
@@ -63,8 +64,9 @@ func (p Path) Lookup(ctx map[string]any) (any, bool) {
 // Generator names a value the mock makes up: an object id, a UUID, a sequence number, the time,
 // or a string matching a regular expression.
 type Generator struct {
-	Name string // objectid, uuid, seq, now, now.unix, regex
-	Arg  string // the sequence start, or the regular expression
+	Name  string      // objectid, uuid, seq, now, now.unix, regex
+	Arg   string      // the sequence start, or the regular expression
+	Regex *fake.Regex // for regex: Arg, parsed once
 }
 
 // Source is the right-hand side of an echo entry: a context path or a generator, with an
@@ -100,12 +102,14 @@ func ParseSource(s string) (Source, error) {
 		if name == "regex" && arg == "" {
 			return src, fmt.Errorf("$regex needs a regular expression, e.g. $regex:[A-Z]{8}")
 		}
+		src.Gen = &Generator{Name: name, Arg: arg}
 		if name == "regex" {
-			if err := checkRegexGenerator(arg); err != nil {
+			x, err := checkRegexGenerator(arg)
+			if err != nil {
 				return src, err
 			}
+			src.Gen.Regex = x
 		}
-		src.Gen = &Generator{Name: name, Arg: arg}
 	} else {
 		p, err := ParsePath(left)
 		if err != nil {
