@@ -202,15 +202,32 @@ func (s *Server) adminRecords(w http.ResponseWriter, r *http.Request) {
 		}
 		offset = n
 	}
-	all := s.store.Records(id)
+	var all []store.Record
+	dropped, hasDropped := 0, false
+	if snap, ok := s.store.(interface {
+		Snapshot(string) ([]store.Record, int, error)
+	}); ok {
+		// A shared store can fail to answer: that is a 503, not an empty listing.
+		var err error
+		if all, dropped, err = snap.Snapshot(id); err != nil {
+			writePlainJSON(w, http.StatusServiceUnavailable, adminError("record store: %v", err))
+			return
+		}
+		hasDropped = true
+	} else {
+		all = s.store.Records(id)
+		if d, ok := s.store.(interface{ Dropped(string) int }); ok {
+			dropped, hasDropped = d.Dropped(id), true
+		}
+	}
 	page := []store.Record{}
 	if offset < len(all) {
 		page = all[offset:min(len(all), offset+limit)]
 	}
 	out := map[string]any{"records": page, "total": len(all), "offset": offset, "limit": limit}
-	if d, ok := s.store.(interface{ Dropped(string) int }); ok {
+	if hasDropped {
 		// Records beyond --keep-records keep their unique keys but not their payload.
-		out["dropped"] = d.Dropped(id)
+		out["dropped"] = dropped
 	}
 	writePlainJSON(w, http.StatusOK, out)
 }

@@ -108,6 +108,9 @@ func (o *opState) lookupFailure(err error, key string) *failure {
 }
 
 func storageFailure(err error) *failure {
+	if errors.Is(err, store.ErrOutcomeUnknown) {
+		return &failure{kind: apispec.KindUnavailable, problems: []problem{{Reason: "the record store did not answer: the change may have been applied; read it back before retrying"}}, cause: err}
+	}
 	if errors.Is(err, store.ErrUnavailable) {
 		return &failure{kind: apispec.KindUnavailable, problems: []problem{{Reason: "the record store is unavailable; retry later"}}, cause: err}
 	}

@@ -85,6 +85,10 @@ func TestReplicasOnOneRedis(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, createEmployee(t, bases[0], "EMPLY002"), "Redis down: 503")
 	assert.Equal(t, http.StatusServiceUnavailable, createEmployee(t, bases[1], "EMPLY001"), "Redis down: 503, not 409 from a guess")
 	assert.Equal(t, http.StatusServiceUnavailable, healthStatus(t, bases[1]), "Redis down: health fails")
+	resp, err = http.Get(bases[0] + "/__admin/apis/ruangkerja/records")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "Redis down: the admin listing fails, not an empty 200")
 
 	redis.Start()
 	for _, base := range bases {

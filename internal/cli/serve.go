@@ -160,6 +160,9 @@ func runServeEnv(ctx context.Context, args []string, env Env, stdout, stderr io.
 		ProxyTimeout: c.proxyWait, RecordDir: c.recordDir, Logger: logger, Store: st, Specs: c.src.specFS()})
 	if err != nil {
 		st.Close()
+		if errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrWrite) {
+			return err // the store failed (exit 1), not the specs, fixtures or flags (exit 2)
+		}
 		return usageError("%v", err)
 	}
 	defer srv.Close()

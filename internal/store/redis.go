@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,36 @@ import (
 // change was not applied, or its outcome is unknown and a retry is refused by the store's own
 // checks; the mock answers 503.
 var ErrUnavailable = errors.New("record store unavailable")
+
+// ErrOutcomeUnknown wraps ErrUnavailable for a change Redis may or may not have applied: it
+// was sent, no answer came, and asking again failed too. A retry may apply it twice (a create
+// without a unique key) or be refused by the change itself (409 for the client's own create).
+var ErrOutcomeUnknown = errors.New("outcome unknown")
+
+// redisError is a failure to reach Redis: ErrUnavailable, ErrWrite for a change and
+// ErrOutcomeUnknown when the change may have been applied.
+type redisError struct {
+	err            error
+	write, unknown bool
+}
+
+func (e *redisError) Error() string {
+	if e.unknown {
+		return "record store did not answer, the change may have been applied: redis: " + e.err.Error()
+	}
+	return "record store unavailable: redis: " + e.err.Error()
+}
+
+func (e *redisError) Unwrap() []error {
+	out := []error{ErrUnavailable, e.err}
+	if e.write {
+		out = append(out, ErrWrite)
+	}
+	if e.unknown {
+		out = append(out, ErrOutcomeUnknown)
+	}
+	return out
+}
 
 // DefaultRedisPrefix starts every key the Redis store writes.
 const DefaultRedisPrefix = "usermock:"
@@ -44,7 +75,21 @@ type Redis struct {
 
 	mu  sync.Mutex
 	err error // the last failure to reach Redis, nil after a success
+
+	watching sync.Once
+	stop     chan struct{} // closed by Close: ends the watch
+	closed   sync.Once
 }
+
+// watchEvery is how often a replica checks that Redis takes writes and is still seeded.
+const watchEvery = time.Second
+
+// quietRedis drops go-redis's own log lines (a failed dial, a pool event): they would go to
+// stderr around the request log, in neither of its formats; every failure reaches the store's
+// caller as an error, and /__health, instead.
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // OpenRedis connects to the Redis database rawURL names (redis://[user:pass@]host:port/db, or
 // rediss:// for TLS), keeping keys under prefix. It fails when Redis does not answer.
@@ -53,15 +98,19 @@ func OpenRedis(rawURL, prefix string) (*Redis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis url %q: %w (want redis://HOST:PORT/DB or rediss://HOST:PORT/DB)", rawURL, err)
 	}
+	redis.SetLogger(quietRedis{})
 	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = redisTimeout, redisTimeout, redisTimeout
 	// A script that ran but whose answer was lost must not run again: the store's own checks
 	// answer the client's retry instead.
 	opt.MaxRetries = -1
-	r := &Redis{c: redis.NewClient(opt), prefix: prefix}
+	r := &Redis{c: redis.NewClient(opt), prefix: prefix, stop: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
 	defer cancel()
 	if err := r.c.Ping(ctx).Err(); err != nil {
 		r.c.Close()
+		if opt.TLSConfig != nil && isTimeout(err) {
+			return nil, fmt.Errorf("redis %s: %w (rediss:// speaks TLS: is the server listening for TLS on this port?)", opt.Addr, err)
+		}
 		return nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
 	}
 	return r, nil
@@ -77,13 +126,25 @@ func (r *Redis) SetKeep(records, keepBytes int) {
 // Dropped returns how many of the API's records lost their payload to the keep bounds (0
 // while Redis is unreachable).
 func (r *Redis) Dropped(api string) int {
+	n, _ := r.dropped(api)
+	return n
+}
+
+func (r *Redis) dropped(api string) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
 	defer cancel()
 	n, err := droppedScript.Run(ctx, r.c, nil, r.prefix, api).Int()
 	if err != nil {
-		return 0
+		return 0, r.fail(err, false)
 	}
-	return n
+	return n, nil
+}
+
+// fail records and returns a failure to reach Redis.
+func (r *Redis) fail(err error, write bool) error {
+	err = &redisError{err: err, write: write}
+	r.setErr(err)
+	return err
 }
 
 // run runs a script, recording whether Redis answered.
@@ -92,12 +153,7 @@ func (r *Redis) run(s *redis.Script, write bool, args ...any) ([]any, error) {
 	defer cancel()
 	v, err := s.Run(ctx, r.c, nil, append([]any{r.prefix}, args...)...).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
-		err = fmt.Errorf("%w: redis: %w", ErrUnavailable, err)
-		if write {
-			err = fmt.Errorf("%w: %w", ErrWrite, err)
-		}
-		r.setErr(err)
-		return nil, err
+		return nil, r.fail(err, write)
 	}
 	r.setErr(nil)
 	out, _ := v.([]any)
@@ -110,23 +166,50 @@ func (r *Redis) setErr(err error) {
 	r.mu.Unlock()
 }
 
-// Err implements Store: it asks Redis, so /__health fails while Redis is down and recovers
-// by itself when it is back.
+// Err implements Store: it writes to Redis, so /__health fails while Redis is down, out of
+// memory or refusing scripts, as creates do, and recovers by itself when it takes writes again.
 func (r *Redis) Err() error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	_, err := r.probe()
+	return err
+}
+
+// probe checks that Redis takes a write and says whether the database is still seeded.
+func (r *Redis) probe() (seeded bool, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
 	defer cancel()
-	if err := r.c.Ping(ctx).Err(); err != nil {
-		r.setErr(fmt.Errorf("%w: redis: %w", ErrUnavailable, err))
-	} else {
-		r.setErr(nil)
+	n, err := probeScript.Run(ctx, r.c, nil, r.prefix).Int()
+	if err != nil {
+		return false, r.fail(err, true)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.err
+	r.setErr(nil)
+	return n == 1, nil
+}
+
+// watch seeds the database again when it has lost its data (a FLUSHDB, or a Redis restarted
+// without persistence): every watchEvery, until Close. Seeding is once per database, so of
+// several replicas watching one Redis, one seeds and the others keep what it stored; an API
+// whose records came back before the seeding keeps them, without its fixtures (a reset
+// restores those).
+func (r *Redis) watch(reseed func(api string, tx Tx) error) {
+	t := time.NewTicker(watchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-t.C:
+		}
+		if seeded, err := r.probe(); err == nil && !seeded {
+			_ = r.SeedOnce(reseed) // a failure shows in Err; the next tick tries again
+		}
+	}
 }
 
 // Close implements Store.
-func (r *Redis) Close() error { return r.c.Close() }
+func (r *Redis) Close() error {
+	r.closed.Do(func() { close(r.stop) })
+	return r.c.Close()
+}
 
 // Shared reports that other processes write to this store too (replicas).
 func (r *Redis) Shared() bool { return true }
@@ -256,7 +339,15 @@ func (r *Redis) create(gen string, rec Record, limits []Limit, finish Finish) (R
 		args = append(append(args, limitArgs(limits)...), listArgs(rec.Groups)...)
 		out, err = r.run(insertScript, true, append(args, r.keep, r.keepBytes)...)
 		if err != nil {
-			return Record{}, err
+			if notApplied(err) {
+				return Record{}, err
+			}
+			if stored, rerr := r.resolve(g, rec); rerr != nil {
+				return Record{}, rerr
+			} else if stored {
+				return rec, nil
+			}
+			return Record{}, err // not stored, and now never will be: a retry is safe
 		}
 		if len(out) > 0 && out[0] == "keytaken" {
 			return Record{}, &KeyTakenError{Key: rec.Key}
@@ -269,6 +360,42 @@ func (r *Redis) create(gen string, rec Record, limits []Limit, finish Finish) (R
 		}
 	}
 	return Record{}, fmt.Errorf("create in %s: the API was reset %d times during the create", rec.API, staleRetries)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// notApplied reports whether a failed script certainly changed nothing: Redis answered with
+// an error (out of memory, no permission), or the request never left (no connection).
+func notApplied(err error) bool {
+	var reply redis.Error
+	if errors.As(err, &reply) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// resolve settles an insert that got no answer: it asks Redis whether the record is stored
+// and, if not, voids its sequence number so the insert, if Redis still runs it, refuses. When
+// Redis does not answer that either, the outcome is unknown (ErrOutcomeUnknown).
+func (r *Redis) resolve(gen string, rec Record) (bool, error) {
+	fields := []any{len(rec.Claims)}
+	for _, c := range rec.Claims {
+		fields = append(fields, claimField(c))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+	defer cancel()
+	args := append([]any{r.prefix, rec.API, gen, rec.Seq, rec.Collection, rec.Key}, fields...)
+	v, err := resolveScript.Run(ctx, r.c, nil, args...).Text()
+	if err != nil {
+		err = &redisError{err: err, write: true, unknown: true}
+		r.setErr(err)
+		return false, err
+	}
+	return v == "stored", nil
 }
 
 // lookup returns the live generation, the record's sequence number and its stored form.
@@ -313,11 +440,18 @@ func (r *Redis) List(api, collection string, offset, limit int) ([]Record, int, 
 	return recs, int(total), nil
 }
 
-// Records implements Store; it answers nothing while Redis is unreachable.
+// Records implements Store; it answers nothing while Redis is unreachable (Snapshot says so).
 func (r *Redis) Records(api string) []Record {
+	recs, _, _ := r.Snapshot(api)
+	return recs
+}
+
+// Snapshot returns the API's records, oldest first, and how many lost their payload to the
+// keep bounds, or why Redis could not tell.
+func (r *Redis) Snapshot(api string) ([]Record, int, error) {
 	out, err := r.run(recordsScript, false, api)
 	if err != nil {
-		return nil
+		return nil, 0, err
 	}
 	recs := make([]Record, 0, len(out))
 	for _, v := range out {
@@ -325,7 +459,11 @@ func (r *Redis) Records(api string) []Record {
 			recs = append(recs, rec)
 		}
 	}
-	return recs
+	dropped, err := r.dropped(api)
+	if err != nil {
+		return nil, 0, err
+	}
+	return recs, dropped, nil
 }
 
 // Update implements Store: change runs in Go on the record as read, and the script stores

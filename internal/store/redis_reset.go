@@ -38,13 +38,20 @@ func (r *Redis) Reset(api string, reseed func(api string, tx Tx) error) error {
 // of several replicas starting on one Redis, the first to finish seeds and the others keep
 // what it stored, so fixtures are never inserted twice. An API is seeded once per database
 // until a reset; fixture files changed since are read again by POST /__admin/reset.
+//
+// From the first SeedOnce on, the store watches the database and seeds it again, the same
+// way, when it has lost its data (Redis.watch).
 func (r *Redis) SeedOnce(reseed func(api string, tx Tx) error) error {
 	tx := &stagingTx{r: r, gens: map[string]string{}}
 	if err := reseed("", tx); err != nil {
 		r.collect(tx.garbage())
 		return fmt.Errorf("seed: %w", err)
 	}
-	return r.commit("once", "", tx)
+	if err := r.commit("once", "", tx); err != nil {
+		return err
+	}
+	r.watching.Do(func() { go r.watch(reseed) })
+	return nil
 }
 
 func (r *Redis) commit(mode, all string, tx *stagingTx) error {
@@ -147,9 +154,7 @@ func (r *Redis) runString(s *redis.Script, api string) (string, error) {
 	defer cancel()
 	v, err := s.Run(ctx, r.c, nil, r.prefix, api).Text()
 	if err != nil {
-		err = fmt.Errorf("%w: %w: redis: %w", ErrWrite, ErrUnavailable, err)
-		r.setErr(err)
-		return "", err
+		return "", r.fail(err, true)
 	}
 	r.setErr(nil)
 	return v, nil

@@ -68,6 +68,7 @@ var insertScript = redis.NewScript(luaPrelude + `
 local g, seq, coll, key = ARGV[3], ARGV[5], ARGV[7], ARGV[8]
 if ARGV[4] == '1' and cur() ~= g then return {'stale'} end
 local b = base(g)
+if redis.call('SISMEMBER', b .. 'void', seq) == 1 then return {'void'} end
 local rules, i = taken(b, 9, nil)
 if #rules > 0 then table.insert(rules, 1, 'conflict') return rules end
 local claimsAt = 9
@@ -236,7 +237,12 @@ local garbage = {}
 for _, api in ipairs(scope) do
   local r = P .. '{' .. api .. '}:'
   local new = staged[api]
-  if ARGV[3] == 'once' and redis.call('EXISTS', r .. 'seeded') == 1 then
+  local live = redis.call('GET', r .. 'gen') or '0'
+  local lb = r .. live .. ':'
+  if ARGV[3] == 'once' and (redis.call('EXISTS', r .. 'seeded') == 1 or
+      redis.call('EXISTS', lb .. 'seq', lb .. 'low', lb .. 'ins') > 0) then
+    -- Seeded before, or in use: an API whose fixtures held no records has no 'seeded' of
+    -- its own, and its live records must not be replaced by a later replica's seeding.
     garbage[#garbage + 1] = api
     garbage[#garbage + 1] = new
   else
@@ -248,5 +254,33 @@ for _, api in ipairs(scope) do
     redis.call('SADD', P .. 'apis', api)
   end
 end
+-- The database has been seeded: a Redis that loses its data (FLUSHDB, a restart without
+-- persistence) loses this too, and the replicas' watch seeds it again.
+redis.call('SET', P .. 'seeded', '1')
 return garbage
+`)
+
+// probeScript is the health check: a write (so a Redis out of memory under noeviction, or
+// an ACL without scripts or writes, fails it as it fails creates) that answers whether the
+// database is still seeded.
+var probeScript = redis.NewScript(`
+redis.call('SET', ARGV[1] .. 'probe', '1', 'PX', 10000)
+return redis.call('EXISTS', ARGV[1] .. 'seeded')
+`)
+
+// resolveScript settles a create whose insert got no answer (a timeout: Redis may have run
+// it, or may still run it): it answers 'stored' when record ARGV[4] of generation ARGV[3]
+// is there (in the insertion order, or, dropped past the keep bounds since, holding its key
+// ARGV[6] in collection ARGV[5] or a claim: n, then the fields, from ARGV[7]); otherwise it
+// voids the sequence number, so the insert, if it comes later, refuses ('void').
+var resolveScript = redis.NewScript(luaPrelude + `
+local g, seq, coll, key = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local b = base(g)
+if redis.call('ZSCORE', b .. 'order', seq) or redis.call('HEXISTS', b .. 'recs', seq) == 1 then return 'stored' end
+if key ~= '' and redis.call('HGET', b .. 'index', coll .. '\0' .. key) == seq then return 'stored' end
+for j = 1, tonumber(ARGV[7]) do
+  if redis.call('HGET', b .. 'claims', ARGV[7 + j]) == seq then return 'stored' end
+end
+redis.call('SADD', b .. 'void', seq)
+return 'void'
 `)

@@ -1,0 +1,160 @@
+//go:build unix
+
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestRedisSeedOnceKeepsLiveRecords: a replica starting with fixtures for an API that the
+// first replica seeded with none, and that holds live records, keeps those records: seeding
+// is once per database, not per start, and never replaces what clients created.
+func TestRedisSeedOnceKeepsLiveRecords(t *testing.T) {
+	srv := startRedis(t)
+	one, two := openRedis(t, srv, "t:"), openRedis(t, srv, "t:")
+	require.NoError(t, one.SeedOnce(func(string, Tx) error { return nil })) // no records
+	keyed(t, one, "1", "EARLY1")
+	fixtures := func(api string, tx Tx) error {
+		_, err := tx.Create(Record{API: "a", Collection: "/w", Seeded: true, Fixture: true, Claims: []Claim{{Rule: "u", Key: "fix"}}}, nil,
+			func(int64) (any, string, error) { return json.RawMessage(`{}`), "fix", nil })
+		return err
+	}
+	require.NoError(t, two.SeedOnce(fixtures))
+	recs := one.Records("a")
+	require.Len(t, recs, 1, "the live record stays, and the later fixtures are not added")
+	assert.Equal(t, "1", recs[0].Key)
+	_, err := two.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "EARLY1"}}}, nil, nil)
+	var ce *ConflictError
+	assert.ErrorAs(t, err, &ce, "EARLY1 is still taken")
+}
+
+// TestRedisErrFailsWhileWritesFail: Redis out of memory (noeviction) answers a PING but
+// refuses every write; Err, and so /__health, says so until writes go through again.
+func TestRedisErrFailsWhileWritesFail(t *testing.T) {
+	s := openRedis(t, startRedis(t), "t:")
+	ctx := context.Background()
+	require.NoError(t, s.c.ConfigSet(ctx, "maxmemory-policy", "noeviction").Err())
+	require.NoError(t, s.c.ConfigSet(ctx, "maxmemory", "1").Err())
+	_, err := s.Create(rec("a", "1"), nil, nil)
+	require.ErrorIs(t, err, ErrUnavailable)
+	assert.NotErrorIs(t, err, ErrOutcomeUnknown, "Redis refused the script: nothing was applied")
+	assert.NotContains(t, err.Error(), "state file", "a Redis failure is not a state file's")
+	require.NoError(t, s.c.Ping(ctx).Err(), "reads still work")
+	assert.ErrorIs(t, s.Err(), ErrUnavailable)
+	_, _, err = s.Snapshot("a")
+	require.NoError(t, err, "reads still work")
+
+	require.NoError(t, s.c.ConfigSet(ctx, "maxmemory", "0").Err())
+	assert.NoError(t, s.Err())
+	keyed(t, s, "1", "x")
+}
+
+// TestRedisSeedsAgainAfterDataLoss: a Redis that lost its data (FLUSHDB here; a restart
+// without persistence is the same) gets the fixtures again from the replicas' watch, once.
+func TestRedisSeedsAgainAfterDataLoss(t *testing.T) {
+	srv := startRedis(t)
+	one, two := openRedis(t, srv, "t:"), openRedis(t, srv, "t:")
+	fixtures := func(api string, tx Tx) error {
+		_, err := tx.Create(Record{API: "a", Collection: "/w", Seeded: true, Fixture: true, Claims: []Claim{{Rule: "u", Key: "fix"}}}, nil,
+			func(int64) (any, string, error) { return json.RawMessage(`{}`), "fix", nil })
+		return err
+	}
+	require.NoError(t, one.SeedOnce(fixtures))
+	require.NoError(t, two.SeedOnce(fixtures))
+	require.NoError(t, one.c.FlushDB(context.Background()).Err())
+	require.Empty(t, one.Records("a"))
+	require.Eventually(t, func() bool { return len(two.Records("a")) == 1 }, 10*time.Second, 50*time.Millisecond,
+		"the fixtures are back")
+	time.Sleep(3 * watchEvery)
+	assert.Len(t, one.Records("a"), 1, "seeded once, not once per replica")
+	_, err := one.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "fix"}}}, nil, nil)
+	var ce *ConflictError
+	assert.ErrorAs(t, err, &ce, "the fixture's unique value is taken again")
+}
+
+// TestRedisSnapshotFailsWhileDown: the admin listing can tell an empty store from one it
+// cannot read.
+func TestRedisSnapshotFailsWhileDown(t *testing.T) {
+	srv := startRedis(t)
+	s := openRedis(t, srv, "t:")
+	keyed(t, s, "1", "x")
+	srv.Stop()
+	_, _, err := s.Snapshot("a")
+	assert.ErrorIs(t, err, ErrUnavailable)
+}
+
+// TestRedisHungInsertIsSettled: Redis hangs after a create took its number and before its
+// insert answered. When Redis is back within the settling call, the answer is definite: a
+// success exactly when the record is stored, a refusal (safe to retry) exactly when it is
+// not and never will be. When Redis stays hung, the error says the outcome is unknown.
+func TestRedisHungInsertIsSettled(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		hang    time.Duration
+		unknown bool
+	}{
+		{"back during the settling", redisTimeout + redisTimeout/2, false},
+		{"still hung", 2*redisTimeout + time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startRedis(t)
+			s := openRedis(t, srv, "t:")
+			released := make(chan struct{})
+			_, err := s.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "x"}}}, nil,
+				func(seq int64) (any, string, error) {
+					srv.Pause() // between the reserve and the insert
+					time.AfterFunc(tc.hang, func() { srv.Resume(); close(released) })
+					return json.RawMessage(`{}`), "1", nil
+				})
+			<-released
+			if tc.unknown {
+				require.ErrorIs(t, err, ErrOutcomeUnknown)
+				return
+			}
+			t.Logf("create answered %v", err)
+			require.NotErrorIs(t, err, ErrOutcomeUnknown, "settled")
+			time.Sleep(100 * time.Millisecond) // the insert, if Redis still runs it, has run
+			recs, _, serr := s.Snapshot("a")
+			require.NoError(t, serr)
+			if err == nil {
+				assert.Len(t, recs, 1, "a success is stored")
+			} else {
+				assert.ErrorIs(t, err, ErrUnavailable)
+				assert.Empty(t, recs, "a refusal is not stored, and never will be")
+				keyed(t, s, "2", "x") // and x is free
+			}
+		})
+	}
+}
+
+// TestRedisResolve: the settling script finds a stored record (even one dropped past the keep
+// bounds since, by its claim) and voids a sequence number whose insert has not run, so the
+// insert refuses when it does.
+func TestRedisResolve(t *testing.T) {
+	s := openRedis(t, startRedis(t), "t:")
+	s.SetKeep(1, 0)
+	stored, err := s.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "x"}}}, nil, nil)
+	require.NoError(t, err)
+	ok, err := s.resolve("0", stored)
+	require.NoError(t, err)
+	assert.True(t, ok, "stored")
+	keyed(t, s, "2", "y") // drops the first record's payload: its claim stays
+	ok, err = s.resolve("0", stored)
+	require.NoError(t, err)
+	assert.True(t, ok, "stored, then dropped")
+
+	pending := Record{API: "a", Collection: "/w", Seq: 99, Key: "k99", Claims: []Claim{{Rule: "u", Key: "z"}}}
+	ok, err = s.resolve("0", pending)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	out, err := s.run(insertScript, true, append(append([]any{"a", "0", "1", 99, `{}`, "/w", "k99"}, claimArgs(pending.Claims)...), 0, 0, 0, 0)...)
+	require.NoError(t, err)
+	assert.Equal(t, []any{"void"}, out, "the late insert refuses")
+	keyed(t, s, "3", "z") // z is free
+}
