@@ -1,6 +1,7 @@
 package mocks
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,12 +103,16 @@ func (o *opState) storeClaims(rules []*apispec.Rule, ctx evalContext) ([]store.C
 }
 
 // uniqueKey is the key a unique rule claims: the scope's key and each field's, joined by NUL.
+// A NUL inside a part of a key of several parts is written NUL SOH, so that parts cannot run
+// into each other ({a: "x\u0000sy", b: "z"} and {a: "x", b: "y\u0000sz"} claim different
+// keys); keys without a NUL, all that real data holds, are as they always were.
 func uniqueKey(r *apispec.Rule, ctx evalContext) (string, bool) {
 	var buf [128]byte
 	b := buf[:0]
+	multi := !r.Scope.IsZero() || len(r.Fields) > 1
 	if !r.Scope.IsZero() {
 		s, _ := r.Scope.Lookup(ctx)
-		b = jsonvalue.AppendKey(b, s, false)
+		b = escapeNUL(jsonvalue.AppendKey(b, s, false), 0)
 	}
 	for i, f := range r.Fields {
 		v, ok := f.Lookup(ctx)
@@ -117,9 +122,29 @@ func uniqueKey(r *apispec.Rule, ctx evalContext) (string, bool) {
 		if i > 0 || !r.Scope.IsZero() {
 			b = append(b, 0)
 		}
+		start := len(b)
 		b = jsonvalue.AppendKey(b, v, r.Fold)
+		if multi {
+			b = escapeNUL(b, start)
+		}
 	}
 	return string(b), true
+}
+
+// escapeNUL writes each NUL of b[start:] as NUL SOH.
+func escapeNUL(b []byte, start int) []byte {
+	if bytes.IndexByte(b[start:], 0) < 0 {
+		return b
+	}
+	part := append([]byte(nil), b[start:]...)
+	b = b[:start]
+	for _, c := range part {
+		b = append(b, c)
+		if c == 0 {
+			b = append(b, 1)
+		}
+	}
+	return b
 }
 
 // ruleFailure is the failure a broken rule answers, its message filled with the value, the

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -49,12 +50,14 @@ func AppendKey(b []byte, v any, fold bool) []byte {
 	return b
 }
 
-// lower lower-cases b[start:] as strings.ToLower does: in place when it is ASCII.
+// lower lower-cases b[start:] as strings.ToLower does, in place when it is ASCII; beyond ASCII
+// it folds case as strings.EqualFold compares (foldText).
+
 func lower(b []byte, start int) []byte {
 	for i := start; i < len(b); i++ {
 		c := b[i]
 		if c >= utf8.RuneSelf {
-			s := strings.ToLower(string(b[start:]))
+			s := foldText(string(b[start:]))
 			return append(b[:start], s...)
 		}
 		if 'A' <= c && c <= 'Z' {
@@ -227,4 +230,16 @@ func decoded(v any) bool {
 	}
 	_, ok := number(v)
 	return ok
+}
+
+// foldText lower-cases s as strings.ToLower does, then maps each letter to the one lower-case
+// form of its case-folding class, so that strings strings.EqualFold calls equal fold alike:
+// the final sigma ς and σ (both Σ), the long s ſ and s, the Kelvin sign and k.
+func foldText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf {
+			return r
+		}
+		return unicode.ToLower(unicode.ToUpper(r))
+	}, strings.ToLower(s))
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -135,8 +136,8 @@ func TestCanonicalNumberRejects(t *testing.T) {
 	}
 }
 
-// A folded key is the key lower-cased, as strings.ToLower does it, whatever the text; and
-// AppendKey appends what Key returns.
+// A folded key is the key lower-cased (foldText), whatever the text; and AppendKey appends
+// what Key returns.
 func FuzzKeyFold(f *testing.F) {
 	for _, s := range []string{`"ÀB"`, `{"K":"É","a":[1,"X"]}`, `"İ"`, `"\u212a"`, `null`, `"ab\ufffdC"`, `1.50`} {
 		f.Add(s)
@@ -149,11 +150,30 @@ func FuzzKeyFold(f *testing.F) {
 			return
 		}
 		plain := Key(v, false)
-		if got, want := Key(v, true), strings.ToLower(plain); got != want {
+		if got, want := Key(v, true), foldText(plain); got != want {
 			t.Fatalf("Key(%q, fold) = %q, want %q", in, got, want)
 		}
-		if got := string(AppendKey([]byte("pre\x00"), v, true)); got != "pre\x00"+strings.ToLower(plain) {
+		if got := string(AppendKey([]byte("pre\x00"), v, true)); got != "pre\x00"+foldText(plain) {
 			t.Fatalf("AppendKey(%q) = %q", in, got)
 		}
 	})
+}
+
+// TestFoldTextMatchesEqualFold: every letter folds like every other of its case-folding class
+// (the classes strings.EqualFold compares by), for every rune; and ASCII folds as ToLower.
+func TestFoldTextMatchesEqualFold(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		want := foldText(string(r))
+		for o := unicode.SimpleFold(r); o != r; o = unicode.SimpleFold(o) {
+			if got := foldText(string(o)); got != want {
+				t.Fatalf("foldText(%q) = %q, foldText(%q) = %q: strings.EqualFold calls them equal", r, want, o, got)
+			}
+		}
+	}
+	assert.Equal(t, "saσσ", Key("AΣς", true)[:6])
+	assert.Equal(t, Key("aς@x.co", true), Key("AΣ@X.CO", true))
+	assert.Equal(t, "sabc-xyz", Key("ABC-xyz", true))
 }

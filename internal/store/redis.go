@@ -76,6 +76,7 @@ type Redis struct {
 	mu  sync.Mutex
 	err error // the last failure to reach Redis, nil after a success
 
+	orphans  []string // staged generations whose commit got no answer, as (api, gen) pairs (under mu)
 	watching sync.Once
 	stop     chan struct{} // closed by Close: ends the watch
 	closed   sync.Once
@@ -199,9 +200,14 @@ func (r *Redis) watch(reseed func(api string, tx Tx) error) {
 			return
 		case <-t.C:
 		}
-		if seeded, err := r.probe(); err == nil && !seeded {
+		seeded, err := r.probe()
+		if err != nil {
+			continue
+		}
+		if !seeded {
 			_ = r.SeedOnce(reseed) // a failure shows in Err; the next tick tries again
 		}
+		r.collectOrphans()
 	}
 }
 

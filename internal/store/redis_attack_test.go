@@ -158,3 +158,27 @@ func TestRedisResolve(t *testing.T) {
 	assert.Equal(t, []any{"void"}, out, "the late insert refuses")
 	keyed(t, s, "3", "z") // z is free
 }
+
+// TestRedisCollectsOrphanedStaging: the generation a reset staged, whose commit got no
+// answer, is deleted once Redis answers, unless it went live.
+func TestRedisCollectsOrphanedStaging(t *testing.T) {
+	s := openRedis(t, startRedis(t), "t:")
+	keyed(t, s, "1", "x")
+	ctx := context.Background()
+	keysOf := func(gen string) []string {
+		keys, err := s.c.Keys(ctx, "t:{a}:"+gen+":*").Result()
+		require.NoError(t, err)
+		return keys
+	}
+	staged := &stagingTx{r: s, gens: map[string]string{}}
+	_, err := staged.Create(rec("a", "2"), nil, nil)
+	require.NoError(t, err)
+	gen := staged.gens["a"]
+	require.NotEmpty(t, keysOf(gen))
+	s.orphan(staged.garbage())
+	s.orphan([]string{"a", "0"}) // the live one: kept
+	s.collectOrphans()
+	assert.Empty(t, keysOf(gen), "the orphaned staging is gone")
+	assert.NotEmpty(t, keysOf("0"), "the live generation stays")
+	assert.Len(t, s.Records("a"), 1)
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -61,7 +62,9 @@ func (r *Redis) commit(mode, all string, tx *stagingTx) error {
 	}
 	out, err := r.run(commitScript, true, args...)
 	if err != nil {
-		// The outcome is unknown: the staging is left for a later reset to replace.
+		// The outcome is unknown: the watch deletes the staged generations that did not go
+		// live once Redis answers again.
+		r.orphan(tx.garbage())
 		return err
 	}
 	garbage := make([]string, len(out))
@@ -158,4 +161,39 @@ func (r *Redis) runString(s *redis.Script, api string) (string, error) {
 	}
 	r.setErr(nil)
 	return v, nil
+}
+
+// orphan remembers staged generations, as (api, gen) pairs, whose commit got no answer.
+func (r *Redis) orphan(pairs []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.orphans = append(r.orphans, pairs...)
+}
+
+// collectOrphans deletes the remembered staged generations that are not live: their commit
+// did not happen. One that is live went live; it is forgotten. Nothing is lost when Redis
+// fails again: they are tried at the next call.
+func (r *Redis) collectOrphans() {
+	r.mu.Lock()
+	pairs := r.orphans
+	r.orphans = nil
+	r.mu.Unlock()
+	var retry, garbage []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+		live, err := r.c.Get(ctx, r.prefix+"{"+pairs[i]+"}:gen").Result()
+		cancel()
+		switch {
+		case errors.Is(err, redis.Nil):
+			live = "0"
+		case err != nil:
+			retry = append(retry, pairs[i:i+2]...)
+			continue
+		}
+		if live != pairs[i+1] {
+			garbage = append(garbage, pairs[i:i+2]...)
+		}
+	}
+	r.collect(garbage)
+	r.orphan(retry)
 }
