@@ -233,13 +233,25 @@ func decoded(v any) bool {
 }
 
 // foldText lower-cases s as strings.ToLower does, then maps each letter to the one lower-case
-// form of its case-folding class, so that strings strings.EqualFold calls equal fold alike:
-// the final sigma ς and σ (both Σ), the long s ſ and s, the Kelvin sign and k.
+// form of its case-folding class (the classes strings.EqualFold compares by), so that strings
+// EqualFold calls equal fold alike: the final sigma ς and σ (both Σ), the long s ſ and s. A
+// letter whose class holds no other lower-case form (the dotless ı) stays as it is.
 func foldText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < utf8.RuneSelf {
-			return r
+	return strings.Map(foldRune, strings.ToLower(s))
+}
+
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		return r
+	}
+	c := unicode.ToLower(unicode.ToUpper(r))
+	if c == r {
+		return r
+	}
+	for o := unicode.SimpleFold(r); o != r; o = unicode.SimpleFold(o) {
+		if o == c {
+			return c // c is of r's class
 		}
-		return unicode.ToLower(unicode.ToUpper(r))
-	}, strings.ToLower(s))
+	}
+	return r
 }

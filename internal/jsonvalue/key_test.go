@@ -167,6 +167,10 @@ func TestFoldTextMatchesEqualFold(t *testing.T) {
 			continue
 		}
 		want := foldText(string(r))
+		if lower := strings.ToLower(string(r)); strings.EqualFold(string(r), lower) && !strings.EqualFold(string(r), want) {
+			// (Where strings.ToLower itself leaves the class, İ to i, folding is as it always was.)
+			t.Fatalf("foldText(%q) = %q: strings.EqualFold calls them different", r, want)
+		}
 		for o := unicode.SimpleFold(r); o != r; o = unicode.SimpleFold(o) {
 			if got := foldText(string(o)); got != want {
 				t.Fatalf("foldText(%q) = %q, foldText(%q) = %q: strings.EqualFold calls them equal", r, want, o, got)
@@ -176,4 +180,5 @@ func TestFoldTextMatchesEqualFold(t *testing.T) {
 	assert.Equal(t, "saσσ", Key("AΣς", true)[:6])
 	assert.Equal(t, Key("aς@x.co", true), Key("AΣ@X.CO", true))
 	assert.Equal(t, "sabc-xyz", Key("ABC-xyz", true))
+	assert.NotEqual(t, Key("alı@x.co", true), Key("ali@x.co", true), "the dotless ı is not i")
 }

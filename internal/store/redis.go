@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -76,14 +77,17 @@ type Redis struct {
 	mu  sync.Mutex
 	err error // the last failure to reach Redis, nil after a success
 
-	orphans  []string // staged generations whose commit got no answer, as (api, gen) pairs (under mu)
-	watching sync.Once
-	stop     chan struct{} // closed by Close: ends the watch
-	closed   sync.Once
+	sweepNeeded atomic.Bool // a commit got no answer, or a collect failed: generations may be left
+	watching    sync.Once
+	stop        chan struct{} // closed by Close: ends the watch
+	closed      sync.Once
 }
 
 // watchEvery is how often a replica checks that Redis takes writes and is still seeded.
 const watchEvery = time.Second
+
+// sweepEvery is how many watch ticks pass between sweeps when nothing asked for one.
+const sweepEvery = 300
 
 // quietRedis drops go-redis's own log lines (a failed dial, a pool event): they would go to
 // stderr around the request log, in neither of its formats; every failure reaches the store's
@@ -194,6 +198,7 @@ func (r *Redis) probe() (seeded bool, err error) {
 func (r *Redis) watch(reseed func(api string, tx Tx) error) {
 	t := time.NewTicker(watchEvery)
 	defer t.Stop()
+	ticks := 0
 	for {
 		select {
 		case <-r.stop:
@@ -207,7 +212,13 @@ func (r *Redis) watch(reseed func(api string, tx Tx) error) {
 		if !seeded {
 			_ = r.SeedOnce(reseed) // a failure shows in Err; the next tick tries again
 		}
-		r.collectOrphans()
+		// Sweep when something may be left behind, and now and then for replicas that
+		// died mid-reset.
+		if ticks++; r.sweepNeeded.Swap(false) || ticks%sweepEvery == 0 {
+			if r.sweep() != nil {
+				r.sweepNeeded.Store(true)
+			}
+		}
 	}
 }
 

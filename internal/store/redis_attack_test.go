@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,9 +160,10 @@ func TestRedisResolve(t *testing.T) {
 	keyed(t, s, "3", "z") // z is free
 }
 
-// TestRedisCollectsOrphanedStaging: the generation a reset staged, whose commit got no
-// answer, is deleted once Redis answers, unless it went live.
-func TestRedisCollectsOrphanedStaging(t *testing.T) {
+// TestRedisSweep: the sweep deletes the generations that are neither live nor being staged
+// (a retired one a lost commit answer left, an old staging of a replica that died), and
+// leaves the live one and a fresh staging alone.
+func TestRedisSweep(t *testing.T) {
 	s := openRedis(t, startRedis(t), "t:")
 	keyed(t, s, "1", "x")
 	ctx := context.Background()
@@ -170,15 +172,62 @@ func TestRedisCollectsOrphanedStaging(t *testing.T) {
 		require.NoError(t, err)
 		return keys
 	}
-	staged := &stagingTx{r: s, gens: map[string]string{}}
-	_, err := staged.Create(rec("a", "2"), nil, nil)
-	require.NoError(t, err)
-	gen := staged.gens["a"]
-	require.NotEmpty(t, keysOf(gen))
-	s.orphan(staged.garbage())
-	s.orphan([]string{"a", "0"}) // the live one: kept
-	s.collectOrphans()
-	assert.Empty(t, keysOf(gen), "the orphaned staging is gone")
+	stage := func() string {
+		tx := &stagingTx{r: s, gens: map[string]string{}}
+		_, err := tx.Create(rec("a", "2"), nil, nil)
+		require.NoError(t, err)
+		return tx.gens["a"]
+	}
+	dead, fresh := stage(), stage()
+	// dead was staged by a replica that died 11 minutes ago.
+	require.NoError(t, s.c.HSet(ctx, "t:{a}:staging", dead, time.Now().Add(-11*time.Minute).Unix()).Err())
+	require.NoError(t, s.sweep())
+	assert.Empty(t, keysOf(dead), "the old staging is gone")
+	assert.NotEmpty(t, keysOf(fresh), "a staging in progress stays")
 	assert.NotEmpty(t, keysOf("0"), "the live generation stays")
 	assert.Len(t, s.Records("a"), 1)
+}
+
+// TestRedisResetDuringAHangLeavesNoGeneration: a reset whose commit Redis runs only after the
+// client gave up reports that it may have been applied, and once Redis answers again the
+// watch deletes the generation that is not live (the one the commit retired), so only the
+// live one is left.
+func TestRedisResetDuringAHangLeavesNoGeneration(t *testing.T) {
+	srv := startRedis(t)
+	s := openRedis(t, srv, "t:")
+	fixtures := func(api string, tx Tx) error {
+		_, err := tx.Create(Record{API: "a", Collection: "/w", Seeded: true, Claims: []Claim{{Rule: "u", Key: "fix"}}}, nil,
+			func(int64) (any, string, error) { return json.RawMessage(`{}`), "fix", nil })
+		return err
+	}
+	require.NoError(t, s.SeedOnce(fixtures)) // starts the watch
+	keyed(t, s, "1", "x")
+	resumed := make(chan struct{})
+	err := s.Reset("a", func(api string, tx Tx) error {
+		if err := fixtures(api, tx); err != nil {
+			return err
+		}
+		srv.Pause() // the commit is sent to a hung Redis, and runs when it resumes
+		time.AfterFunc(redisTimeout+redisTimeout/4, func() { srv.Resume(); close(resumed) })
+		return nil
+	})
+	<-resumed
+	require.ErrorIs(t, err, ErrOutcomeUnknown)
+	gens := func() map[string]bool {
+		keys, err := s.c.Keys(context.Background(), "t:{a}:*:*").Result()
+		require.NoError(t, err)
+		out := map[string]bool{}
+		for _, k := range keys {
+			out[strings.SplitN(strings.TrimPrefix(k, "t:{a}:"), ":", 2)[0]] = true
+		}
+		return out
+	}
+	require.Eventually(t, func() bool { return len(gens()) == 1 }, 10*time.Second, 50*time.Millisecond,
+		"one generation left, the live one")
+	live, err := s.c.Get(context.Background(), "t:{a}:gen").Result()
+	require.NoError(t, err)
+	assert.True(t, gens()[live], "the one left is live")
+	recs := s.Records("a")
+	require.Len(t, recs, 1, "the reset ran after all")
+	assert.Equal(t, "fix", recs[0].Key)
 }

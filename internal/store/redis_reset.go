@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -38,7 +41,7 @@ func (r *Redis) Reset(api string, reseed func(api string, tx Tx) error) error {
 // SeedOnce stores what reseed stores, for every API, unless the database was seeded before:
 // of several replicas starting on one Redis, the first to finish seeds and the others keep
 // what it stored, so fixtures are never inserted twice. An API is seeded once per database
-// until a reset; fixture files changed since are read again by POST /__admin/reset.
+// until a reset; fixtures changed since are seeded by a reset from a replica started with them.
 //
 // From the first SeedOnce on, the store watches the database and seeds it again, the same
 // way, when it has lost its data (Redis.watch).
@@ -62,10 +65,14 @@ func (r *Redis) commit(mode, all string, tx *stagingTx) error {
 	}
 	out, err := r.run(commitScript, true, args...)
 	if err != nil {
-		// The outcome is unknown: the watch deletes the staged generations that did not go
-		// live once Redis answers again.
-		r.orphan(tx.garbage())
-		return err
+		if notApplied(err) {
+			r.collect(tx.garbage())
+			return err
+		}
+		// The outcome is unknown: the commit may run yet. Once Redis answers again, the
+		// watch's sweep deletes whichever generations are not live then.
+		r.sweepNeeded.Store(true)
+		return &redisError{err: err, write: true, unknown: true}
 	}
 	garbage := make([]string, len(out))
 	for i, v := range out {
@@ -76,25 +83,35 @@ func (r *Redis) commit(mode, all string, tx *stagingTx) error {
 }
 
 // collect deletes the keys of retired generations, as (api, gen) pairs; no one reads them
-// any more, so a failure only leaves garbage behind.
+// any more. What it cannot finish is left to the watch's sweep.
 func (r *Redis) collect(pairs []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*redisTimeout)
 	defer cancel()
 	for i := 0; i+1 < len(pairs); i += 2 {
-		match := globEscape(r.prefix+"{"+pairs[i]+"}:"+pairs[i+1]+":") + "*"
-		iter := r.c.Scan(ctx, 0, match, 500).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		for len(keys) > 0 {
-			n := min(len(keys), 500)
-			if r.c.Unlink(ctx, keys[:n]...).Err() != nil {
-				return
-			}
-			keys = keys[n:]
+		if !r.collectGen(ctx, pairs[i], pairs[i+1]) {
+			r.sweepNeeded.Store(true)
 		}
 	}
+}
+
+func (r *Redis) collectGen(ctx context.Context, api, gen string) bool {
+	match := globEscape(r.prefix+"{"+api+"}:"+gen+":") + "*"
+	iter := r.c.Scan(ctx, 0, match, 500).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if iter.Err() != nil {
+		return false
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		if r.c.Unlink(ctx, keys[:n]...).Err() != nil {
+			return false
+		}
+		keys = keys[n:]
+	}
+	return r.c.HDel(ctx, r.prefix+"{"+api+"}:staging", gen).Err() == nil
 }
 
 // stagingTx is the Tx a reseed stores through: each API it touches gets a fresh generation,
@@ -163,37 +180,64 @@ func (r *Redis) runString(s *redis.Script, api string) (string, error) {
 	return v, nil
 }
 
-// orphan remembers staged generations, as (api, gen) pairs, whose commit got no answer.
-func (r *Redis) orphan(pairs []string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.orphans = append(r.orphans, pairs...)
-}
+// stagingTTL is how long the sweep leaves a staged generation alone: a reset stages for a
+// few seconds; one staged longer ago belongs to a replica that died mid-reset.
+const stagingTTL = 10 * time.Minute
 
-// collectOrphans deletes the remembered staged generations that are not live: their commit
-// did not happen. One that is live went live; it is forgotten. Nothing is lost when Redis
-// fails again: they are tried at the next call.
-func (r *Redis) collectOrphans() {
-	r.mu.Lock()
-	pairs := r.orphans
-	r.orphans = nil
-	r.mu.Unlock()
-	var retry, garbage []string
-	for i := 0; i+1 < len(pairs); i += 2 {
-		ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
-		live, err := r.c.Get(ctx, r.prefix+"{"+pairs[i]+"}:gen").Result()
-		cancel()
-		switch {
-		case errors.Is(err, redis.Nil):
-			live = "0"
-		case err != nil:
-			retry = append(retry, pairs[i:i+2]...)
-			continue
+// sweep deletes, for every API, the generations that are neither live nor being staged: those
+// a commit that got no answer retired, a collect that failed left, or a replica that died
+// mid-reset staged. An API's data is a handful of keys per generation, not keys per record,
+// so the scan is short. The order of the reads matters: the highest generation first (any
+// allocated later is left alone), then the staging notes, then the live generation (a staged
+// one that went live in between is in the notes).
+func (r *Redis) sweep() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*redisTimeout)
+	defer cancel()
+	apis, err := r.c.SMembers(ctx, r.prefix+"apis").Result()
+	if err != nil {
+		return err
+	}
+	for _, api := range apis {
+		root := r.prefix + "{" + api + "}:"
+		highest, err := r.c.Get(ctx, root+"gens").Int64()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return err
 		}
-		if live != pairs[i+1] {
-			garbage = append(garbage, pairs[i:i+2]...)
+		staging, err := r.c.HGetAll(ctx, root+"staging").Result()
+		if err != nil {
+			return err
+		}
+		live, err := r.c.Get(ctx, root+"gen").Result()
+		if errors.Is(err, redis.Nil) {
+			live = "0"
+		} else if err != nil {
+			return err
+		}
+		now, err := r.c.Time(ctx).Result()
+		if err != nil {
+			return err
+		}
+		dead := map[string]bool{}
+		iter := r.c.Scan(ctx, 0, globEscape(root)+"*:*", 500).Iterator()
+		for iter.Next(ctx) {
+			gen, _, ok := strings.Cut(strings.TrimPrefix(iter.Val(), root), ":")
+			n, perr := strconv.ParseInt(gen, 10, 64)
+			if !ok || perr != nil || gen == live || n > highest {
+				continue
+			}
+			if t, err := strconv.ParseInt(staging[gen], 10, 64); err == nil && now.Sub(time.Unix(t, 0)) < stagingTTL {
+				continue
+			}
+			dead[gen] = true
+		}
+		if err := iter.Err(); err != nil {
+			return err
+		}
+		for gen := range dead {
+			if !r.collectGen(ctx, api, gen) {
+				return fmt.Errorf("sweep of %s generation %s did not finish", api, gen)
+			}
 		}
 	}
-	r.collect(garbage)
-	r.orphan(retry)
+	return nil
 }

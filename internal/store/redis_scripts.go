@@ -212,9 +212,13 @@ end
 return {'ok'}
 `)
 
-// allocScript allocates a fresh generation of API ARGV[2] for a reset or a first seeding.
+// allocScript allocates a fresh generation of API ARGV[2] for a reset or a first seeding, and
+// notes it, with the time, in 'staging' until it is committed or deleted: the sweep
+// (Redis.sweep) leaves a generation being staged alone.
 var allocScript = redis.NewScript(luaPrelude + `
-return tostring(redis.call('INCR', root .. 'gens'))
+local g = tostring(redis.call('INCR', root .. 'gens'))
+redis.call('HSET', root .. 'staging', g, redis.call('TIME')[1])
+return g
 `)
 
 // commitScript makes staged generations live. ARGV[2] is unused; ARGV[3]: 'reset' (every API
@@ -237,6 +241,7 @@ local garbage = {}
 for _, api in ipairs(scope) do
   local r = P .. '{' .. api .. '}:'
   local new = staged[api]
+  if new then redis.call('HDEL', r .. 'staging', new) end
   local live = redis.call('GET', r .. 'gen') or '0'
   local lb = r .. live .. ':'
   if ARGV[3] == 'once' and (redis.call('EXISTS', r .. 'seeded') == 1 or
