@@ -227,6 +227,16 @@ func TestRootMount(t *testing.T) {
 	c := caseFor("pland")
 	assert.Equal(t, 201, do(t, ts.URL, call{path: "/v2/users/", headers: c.headers, body: `{}`}).status)
 	assert.Equal(t, 404, do(t, ts.URL, call{path: "/pland/v2/users/", headers: c.headers, body: `{}`}).status)
+	// The operational paths stay the server's; every other path is the API's, 404s included.
+	health := do(t, ts.URL, call{method: http.MethodGet, path: "/__health"})
+	assert.Equal(t, 200, health.status)
+	assert.Contains(t, string(health.body), `"status": "ok"`)
+	assert.Equal(t, 200, do(t, ts.URL, call{method: http.MethodGet, path: "/__admin/apis/pland/records"}).status)
+	unknown := do(t, ts.URL, call{method: http.MethodGet, path: "/nowhere"})
+	_, mounted := newTestServer(t)
+	assert.Equal(t, 404, unknown.status)
+	assert.JSONEq(t, string(do(t, mounted.URL, call{method: http.MethodGet, path: "/pland/nowhere"}).body), string(unknown.body),
+		"the API's own 404, as when mounted under /pland")
 }
 
 // TestGoldenDefaultResponses pins the default success bodies under a fixed seed and clock,

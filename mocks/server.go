@@ -87,6 +87,7 @@ const DefaultMaxHeader = 64 << 10
 type Server struct {
 	handler  http.Handler
 	mounts   map[string]mount // by API id, unless one API is served at /
+	rootAPI  *apiState        // the API served at / (--api ID), else nil
 	apis     map[string]*apiState
 	order    []string
 	fixtures map[string]*fixture.Set
@@ -248,6 +249,7 @@ func New(cfg Config) (*Server, error) {
 			s.gen.faker = gofakeit.New(cfg.Seed ^ int64(binary.LittleEndian.Uint64(b[:])))
 		}
 	}
+	s.rootAPI = s.apis[cfg.Root]
 	if cfg.Root == "" {
 		s.mounts = make(map[string]mount, len(s.apis))
 		for id, a := range s.apis {
@@ -272,7 +274,16 @@ type mount struct {
 // path starts with an API's id. The API sees the path and raw path without the prefix, as
 // http.StripPrefix would give them, and StripPrefix's 404 when the raw path does not start
 // with it; the URL is copied into u, so the caller's request is left as it was.
+//
+// With one API served at /, every path not under /__ (the operational paths) is the API's:
+// it goes straight to the API too.
 func (s *Server) route(router http.Handler, r *http.Request, u *url.URL) (http.Handler, *url.URL) {
+	if s.rootAPI != nil {
+		if !strings.HasPrefix(r.URL.Path, "/") || strings.HasPrefix(r.URL.Path, "/__") {
+			return router, r.URL
+		}
+		return s.rootAPI, r.URL
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/")
 	if !ok {
 		return router, r.URL
