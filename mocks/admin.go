@@ -202,33 +202,18 @@ func (s *Server) adminRecords(w http.ResponseWriter, r *http.Request) {
 		}
 		offset = n
 	}
-	var all []store.Record
-	dropped, hasDropped := 0, false
-	if snap, ok := s.store.(interface {
-		Snapshot(string) ([]store.Record, int, error)
-	}); ok {
-		// A shared store can fail to answer: that is a 503, not an empty listing.
-		var err error
-		if all, dropped, err = snap.Snapshot(id); err != nil {
-			writePlainJSON(w, http.StatusServiceUnavailable, adminError("record store: %v", err))
-			return
-		}
-		hasDropped = true
-	} else {
-		all = s.store.Records(id)
-		if d, ok := s.store.(interface{ Dropped(string) int }); ok {
-			dropped, hasDropped = d.Dropped(id), true
-		}
+	// A shared store can fail to answer: that is a 503, not an empty listing.
+	all, dropped, err := s.store.Snapshot(id)
+	if err != nil {
+		writePlainJSON(w, http.StatusServiceUnavailable, adminError("record store: %v", err))
+		return
 	}
 	page := []store.Record{}
 	if offset < len(all) {
 		page = all[offset:min(len(all), offset+limit)]
 	}
-	out := map[string]any{"records": page, "total": len(all), "offset": offset, "limit": limit}
-	if hasDropped {
-		// Records beyond --keep-records keep their unique keys but not their payload.
-		out["dropped"] = dropped
-	}
+	// Records beyond --keep-records keep their unique keys but not their payload: dropped.
+	out := map[string]any{"records": page, "total": len(all), "offset": offset, "limit": limit, "dropped": dropped}
 	writePlainJSON(w, http.StatusOK, out)
 }
 

@@ -417,12 +417,20 @@ func (m *Memory) Dropped(api string) int {
 
 // Records implements Store.
 func (m *Memory) Records(api string) []Record {
+	recs, _, _ := m.Snapshot(api)
+	return recs
+}
+
+// Snapshot implements Store: the records and the count of dropped payloads are read under
+// one lock, so they agree.
+func (m *Memory) Snapshot(api string) ([]Record, int, error) {
 	a := m.api(api)
 	a.mu.Lock()
 	encoded := make([]encodedRecord, len(a.records))
 	for i, s := range a.records {
 		encoded[i] = s.encodedRecord
 	}
+	dropped := a.dropped
 	a.mu.Unlock()
 	out := make([]Record, 0, len(encoded))
 	for _, e := range encoded {
@@ -430,7 +438,7 @@ func (m *Memory) Records(api string) []Record {
 			out = append(out, rec)
 		}
 	}
-	return out
+	return out, dropped, nil
 }
 
 // Err implements Store: memory cannot fail to write.

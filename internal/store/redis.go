@@ -152,6 +152,18 @@ func (r *Redis) fail(err error, write bool) error {
 	return err
 }
 
+// failUnknown records and returns a change Redis may or may not have applied; err may be
+// what fail returned for it.
+func (r *Redis) failUnknown(err error) error {
+	var re *redisError
+	if errors.As(err, &re) {
+		err = re.err
+	}
+	err = &redisError{err: err, write: true, unknown: true}
+	r.setErr(err)
+	return err
+}
+
 // run runs a script, recording whether Redis answered.
 func (r *Redis) run(s *redis.Script, write bool, args ...any) ([]any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
@@ -408,9 +420,7 @@ func (r *Redis) resolve(gen string, rec Record) (bool, error) {
 	args := append([]any{r.prefix, rec.API, gen, rec.Seq, rec.Collection, rec.Key}, fields...)
 	v, err := resolveScript.Run(ctx, r.c, nil, args...).Text()
 	if err != nil {
-		err = &redisError{err: err, write: true, unknown: true}
-		r.setErr(err)
-		return false, err
+		return false, r.failUnknown(err)
 	}
 	return v == "stored", nil
 }
@@ -459,16 +469,27 @@ func (r *Redis) List(api, collection string, offset, limit int) ([]Record, int, 
 
 // Records implements Store; it answers nothing while Redis is unreachable (Snapshot says so).
 func (r *Redis) Records(api string) []Record {
-	recs, _, _ := r.Snapshot(api)
+	recs, _ := r.records(api)
 	return recs
 }
 
-// Snapshot returns the API's records, oldest first, and how many lost their payload to the
-// keep bounds, or why Redis could not tell.
+// Snapshot implements Store.
 func (r *Redis) Snapshot(api string) ([]Record, int, error) {
-	out, err := r.run(recordsScript, false, api)
+	recs, err := r.records(api)
 	if err != nil {
 		return nil, 0, err
+	}
+	dropped, err := r.dropped(api)
+	if err != nil {
+		return nil, 0, err
+	}
+	return recs, dropped, nil
+}
+
+func (r *Redis) records(api string) ([]Record, error) {
+	out, err := r.run(recordsScript, false, api)
+	if err != nil {
+		return nil, err
 	}
 	recs := make([]Record, 0, len(out))
 	for _, v := range out {
@@ -476,11 +497,7 @@ func (r *Redis) Snapshot(api string) ([]Record, int, error) {
 			recs = append(recs, rec)
 		}
 	}
-	dropped, err := r.dropped(api)
-	if err != nil {
-		return nil, 0, err
-	}
-	return recs, dropped, nil
+	return recs, nil
 }
 
 // Update implements Store: change runs in Go on the record as read, and the script stores

@@ -21,12 +21,7 @@ func TestRedisSeedOnceKeepsLiveRecords(t *testing.T) {
 	one, two := openRedis(t, srv, "t:"), openRedis(t, srv, "t:")
 	require.NoError(t, one.SeedOnce(func(string, Tx) error { return nil })) // no records
 	keyed(t, one, "1", "EARLY1")
-	fixtures := func(api string, tx Tx) error {
-		_, err := tx.Create(Record{API: "a", Collection: "/w", Seeded: true, Fixture: true, Claims: []Claim{{Rule: "u", Key: "fix"}}}, nil,
-			func(int64) (any, string, error) { return json.RawMessage(`{}`), "fix", nil })
-		return err
-	}
-	require.NoError(t, two.SeedOnce(fixtures))
+	require.NoError(t, two.SeedOnce(oneFixture))
 	recs := one.Records("a")
 	require.Len(t, recs, 1, "the live record stays, and the later fixtures are not added")
 	assert.Equal(t, "1", recs[0].Key)
@@ -61,13 +56,8 @@ func TestRedisErrFailsWhileWritesFail(t *testing.T) {
 func TestRedisSeedsAgainAfterDataLoss(t *testing.T) {
 	srv := startRedis(t)
 	one, two := openRedis(t, srv, "t:"), openRedis(t, srv, "t:")
-	fixtures := func(api string, tx Tx) error {
-		_, err := tx.Create(Record{API: "a", Collection: "/w", Seeded: true, Fixture: true, Claims: []Claim{{Rule: "u", Key: "fix"}}}, nil,
-			func(int64) (any, string, error) { return json.RawMessage(`{}`), "fix", nil })
-		return err
-	}
-	require.NoError(t, one.SeedOnce(fixtures))
-	require.NoError(t, two.SeedOnce(fixtures))
+	require.NoError(t, one.SeedOnce(oneFixture))
+	require.NoError(t, two.SeedOnce(oneFixture))
 	require.NoError(t, one.c.FlushDB(context.Background()).Err())
 	require.Empty(t, one.Records("a"))
 	require.Eventually(t, func() bool { return len(two.Records("a")) == 1 }, 10*time.Second, 50*time.Millisecond,
@@ -195,16 +185,11 @@ func TestRedisSweep(t *testing.T) {
 func TestRedisResetDuringAHangLeavesNoGeneration(t *testing.T) {
 	srv := startRedis(t)
 	s := openRedis(t, srv, "t:")
-	fixtures := func(api string, tx Tx) error {
-		_, err := tx.Create(Record{API: "a", Collection: "/w", Seeded: true, Claims: []Claim{{Rule: "u", Key: "fix"}}}, nil,
-			func(int64) (any, string, error) { return json.RawMessage(`{}`), "fix", nil })
-		return err
-	}
-	require.NoError(t, s.SeedOnce(fixtures)) // starts the watch
+	require.NoError(t, s.SeedOnce(oneFixture)) // starts the watch
 	keyed(t, s, "1", "x")
 	resumed := make(chan struct{})
 	err := s.Reset("a", func(api string, tx Tx) error {
-		if err := fixtures(api, tx); err != nil {
+		if err := oneFixture(api, tx); err != nil {
 			return err
 		}
 		srv.Pause() // the commit is sent to a hung Redis, and runs when it resumes

@@ -72,7 +72,7 @@ func (r *Redis) commit(mode, all string, tx *stagingTx) error {
 		// The outcome is unknown: the commit may run yet. Once Redis answers again, the
 		// watch's sweep deletes whichever generations are not live then.
 		r.sweepNeeded.Store(true)
-		return &redisError{err: err, write: true, unknown: true}
+		return r.failUnknown(err)
 	}
 	garbage := make([]string, len(out))
 	for i, v := range out {
@@ -94,8 +94,11 @@ func (r *Redis) collect(pairs []string) {
 	}
 }
 
+// root is where an API's keys start, as the scripts' luaPrelude builds it.
+func (r *Redis) root(api string) string { return r.prefix + "{" + api + "}:" }
+
 func (r *Redis) collectGen(ctx context.Context, api, gen string) bool {
-	match := globEscape(r.prefix+"{"+api+"}:"+gen+":") + "*"
+	match := globEscape(r.root(api)+gen+":") + "*"
 	iter := r.c.Scan(ctx, 0, match, 500).Iterator()
 	var keys []string
 	for iter.Next(ctx) {
@@ -111,7 +114,7 @@ func (r *Redis) collectGen(ctx context.Context, api, gen string) bool {
 		}
 		keys = keys[n:]
 	}
-	return r.c.HDel(ctx, r.prefix+"{"+api+"}:staging", gen).Err() == nil
+	return r.c.HDel(ctx, r.root(api)+"staging", gen).Err() == nil
 }
 
 // stagingTx is the Tx a reseed stores through: each API it touches gets a fresh generation,
@@ -198,7 +201,7 @@ func (r *Redis) sweep() error {
 		return err
 	}
 	for _, api := range apis {
-		root := r.prefix + "{" + api + "}:"
+		root := r.root(api)
 		highest, err := r.c.Get(ctx, root+"gens").Int64()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return err

@@ -71,28 +71,30 @@ func TestRedisReplicasShareOneClaim(t *testing.T) {
 	assert.EqualValues(t, 7, limited.Load(), "the limit counts the records of both replicas")
 }
 
+// oneFixture is a reseed storing one fixture record of API "a", keyed and claiming "fix".
+func oneFixture(api string, tx Tx) error {
+	_, err := tx.Create(Record{API: "a", Collection: "/w", Seeded: true, Fixture: true, Claims: []Claim{{Rule: "u", Key: "fix"}}}, nil,
+		func(int64) (any, string, error) { return json.RawMessage(`{}`), "fix", nil })
+	return err
+}
+
 // TestRedisResetAcrossReplicas: a reset through one replica is what the other sees, with the
 // reseed's records; fixtures are seeded once however many replicas start.
 func TestRedisResetAcrossReplicas(t *testing.T) {
 	srv := startRedis(t)
 	one, two := openRedis(t, srv, "t:"), openRedis(t, srv, "t:")
-	fixtures := func(api string, tx Tx) error {
-		_, err := tx.Create(Record{API: "a", Collection: "/w", Seeded: true, Fixture: true, Claims: []Claim{{Rule: "u", Key: "fix"}}}, nil,
-			func(int64) (any, string, error) { return json.RawMessage(`{}`), "fix", nil })
-		return err
-	}
 	var wg sync.WaitGroup
 	for _, s := range []*Redis{one, two, one, two} {
 		wg.Add(1)
-		go func() { defer wg.Done(); assert.NoError(t, s.SeedOnce(fixtures)) }()
+		go func() { defer wg.Done(); assert.NoError(t, s.SeedOnce(oneFixture)) }()
 	}
 	wg.Wait()
-	require.Len(t, two.Records("a"), 1, "fixtures are seeded once")
+	require.Len(t, two.Records("a"), 1, "oneFixture are seeded once")
 	assert.EqualValues(t, 0, two.Records("a")[0].Seq)
 
 	keyed(t, one, "1", "x")
 	require.Len(t, two.Records("a"), 2)
-	require.NoError(t, one.Reset("a", fixtures))
+	require.NoError(t, one.Reset("a", oneFixture))
 	recs := two.Records("a")
 	require.Len(t, recs, 1, "the other replica sees the reset")
 	assert.Equal(t, "fix", recs[0].Key)

@@ -132,8 +132,11 @@ type Store interface {
 	Update(api, collection, key string, change Change) (Record, error)
 	// Delete forgets the record with key and frees its claims and its place in limits.
 	Delete(api, collection, key string) (Record, error)
-	// Records returns the API's records, oldest first.
+	// Records returns the API's records, oldest first (none when the store cannot be read).
 	Records(api string) []Record
+	// Snapshot returns the API's records, oldest first, and how many more lost their payload
+	// to the keep bounds, or why the store could not be read (a shared store can fail to).
+	Snapshot(api string) ([]Record, int, error)
 	// Reset forgets the records of one API, or of every API when api is "", then runs reseed
 	// (when not nil) with a Tx that stores the records the reset API(s) start with, as one
 	// atomic operation: no other change of those APIs interleaves, and when reseed fails or
