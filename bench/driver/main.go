@@ -39,9 +39,16 @@ func main() {
 	flag.IntVar(&o.soak, "soak", 1_000_000, "requests of the memory soak against usermock (0: skip)")
 	replicas := flag.Bool("replicas", false, "only compare one usermock on the memory store with replicas on one Redis, behind bench/rrproxy (replicas.go)")
 	lua := flag.String("write-lua", "", "only write the mixed workload's wrk script (paths under /<api>) to this file, for profiling by hand")
+	luaAPI := flag.String("api", "", "with -write-lua: only this API's valid creates")
 	flag.Parse()
 	if *lua != "" {
 		reqs, err := workload(context.Background())
+		if *luaAPI != "" {
+			reqs = filter(reqs, func(r request) bool { return r.api == *luaAPI && r.kind == "valid" })
+		}
+		if err == nil && len(reqs) == 0 {
+			err = fmt.Errorf("no valid creates for API %q", *luaAPI)
+		}
 		if err == nil {
 			err = os.WriteFile(*lua, []byte(luaScript(reqs, func(r request) string { return "/" + r.api }, time.Now().Unix()*1e3)), 0o644)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
@@ -503,26 +504,34 @@ func (r *Redis) records(api string) ([]Record, error) {
 // Update implements Store: change runs in Go on the record as read, and the script stores
 // its result only if the record is still the one read (else it is read and changed again).
 func (r *Redis) Update(api, collection, key string, change Change) (Record, error) {
-	return r.readModifyWrite("update", api, collection, key, updateScript, func(gen, seq, raw string, old Record) (Record, []any, error) {
+	return r.readModifyWrite("update", api, collection, key, updateScript, func(gen, seq, raw string, old Record) (Record, string, []any, error) {
 		rec, err := change(old)
 		if err != nil {
-			return Record{}, nil, err
+			return Record{}, "", nil, err
 		}
 		rec.keepIdentity(old)
 		enc, err := marshalRecord(rec)
 		if err != nil {
-			return Record{}, nil, err
+			return Record{}, "", nil, err
 		}
 		args := append([]any{api, gen, seq, raw, enc}, oldArgs(old)...)
-		return rec, append(append(args, claimArgs(rec.Claims)...), listArgs(rec.Groups)...), nil
+		return rec, enc, append(append(args, claimArgs(rec.Claims)...), listArgs(rec.Groups)...), nil
 	})
 }
 
-// readModifyWrite reads a record, lets write build the new record and the script's
-// arguments from it, and runs script, which refuses as stale when the record changed since
-// it was read: then it starts over, a few times.
+// readModifyWrite reads a record, lets write build the new record, its stored form ("" for a
+// delete) and the script's arguments from it, and runs script, which refuses as stale when
+// the record changed since it was read: then it starts over, a few times.
+//
+// Each attempt carries a token of its own. When the script gets no answer (Redis hung or
+// the connection dropped: it may have run, or may still run), the attempt is settled as a
+// create's insert is: settleScript answers whether the record is what the attempt wrote
+// (gone, for a delete) and otherwise voids the token, so the script, if it comes later,
+// refuses. The answer is then definite: a success when the change is in Redis, "retry later"
+// when it is not and never will be, and ErrOutcomeUnknown only when the settling got no
+// answer either.
 func (r *Redis) readModifyWrite(op, api, collection, key string, script *redis.Script,
-	write func(gen, seq, raw string, old Record) (Record, []any, error)) (Record, error) {
+	write func(gen, seq, raw string, old Record) (rec Record, want string, args []any, err error)) (Record, error) {
 	for range staleRetries {
 		gen, seq, raw, err := r.lookup(api, collection, key)
 		if err != nil {
@@ -532,13 +541,22 @@ func (r *Redis) readModifyWrite(op, api, collection, key string, script *redis.S
 		if err != nil {
 			return Record{}, err
 		}
-		rec, args, err := write(gen, seq, raw, old)
+		rec, want, args, err := write(gen, seq, raw, old)
 		if err != nil {
 			return Record{}, err
 		}
-		out, err := r.run(script, true, args...)
+		tok := attemptToken()
+		out, err := r.run(script, true, append(args, tok)...)
 		if err != nil {
-			return Record{}, err
+			if notApplied(err) {
+				return Record{}, err
+			}
+			if applied, serr := r.settle(api, gen, seq, want, tok); serr != nil {
+				return Record{}, serr
+			} else if applied {
+				return rec, nil
+			}
+			return Record{}, err // not applied, and now never will be: a retry is safe
 		}
 		if err := refusal(out); !errors.Is(err, errStale) {
 			if err != nil {
@@ -548,6 +566,25 @@ func (r *Redis) readModifyWrite(op, api, collection, key string, script *redis.S
 		}
 	}
 	return Record{}, fmt.Errorf("%s %s %s: the record changed %d times during the %s", op, collection, key, staleRetries, op)
+}
+
+// attemptToken names one attempt at an update or delete, for settleScript.
+func attemptToken() string {
+	return strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
+}
+
+// settle settles an update or delete whose script got no answer: applied when record seq
+// of generation gen is want (is gone, when want is ""); otherwise the attempt's token is
+// voided. When Redis does not answer that either, the outcome is unknown.
+func (r *Redis) settle(api, gen, seq, want, tok string) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+	defer cancel()
+	v, err := settleScript.Run(ctx, r.c, nil, r.prefix, api, gen, seq, want, tok).Text()
+	if err != nil {
+		return false, r.failUnknown(err)
+	}
+	r.setErr(nil)
+	return v == "applied", nil
 }
 
 // oldArgs are a stored record's claims (n, fields) and groups (n, groups).
@@ -561,8 +598,8 @@ func oldArgs(old Record) []any {
 
 // Delete implements Store.
 func (r *Redis) Delete(api, collection, key string) (Record, error) {
-	return r.readModifyWrite("delete", api, collection, key, deleteScript, func(gen, seq, raw string, old Record) (Record, []any, error) {
-		return old, append([]any{api, gen, seq, raw, collection, key}, oldArgs(old)...), nil
+	return r.readModifyWrite("delete", api, collection, key, deleteScript, func(gen, seq, raw string, old Record) (Record, string, []any, error) {
+		return old, "", append([]any{api, gen, seq, raw, collection, key}, oldArgs(old)...), nil
 	})
 }
 

@@ -216,3 +216,100 @@ func TestRedisResetDuringAHangLeavesNoGeneration(t *testing.T) {
 	require.Len(t, recs, 1, "the reset ran after all")
 	assert.Equal(t, "fix", recs[0].Key)
 }
+
+// TestRedisHungUpdateIsSettled: Redis hangs while an update's script is on its way, as a
+// create's insert can. The answer is definite when Redis is back within the settling call:
+// a success exactly when the change is stored, a refusal (safe to retry) exactly when it is
+// not and never will be; unknown only when Redis stays hung.
+func TestRedisHungUpdateIsSettled(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		hang    time.Duration
+		unknown bool
+	}{
+		{"back during the settling", redisTimeout + redisTimeout/2, false},
+		{"still hung", 2*redisTimeout + time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startRedis(t)
+			s := openRedis(t, srv, "t:")
+			keyed(t, s, "1", "x")
+			released := make(chan struct{})
+			_, err := s.Update("a", "/w", "1", func(old Record) (Record, error) {
+				srv.Pause() // after the read, before the write
+				time.AfterFunc(tc.hang, func() { srv.Resume(); close(released) })
+				return change("y")(old)
+			})
+			<-released
+			if tc.unknown {
+				require.ErrorIs(t, err, ErrOutcomeUnknown)
+				return
+			}
+			t.Logf("update answered %v", err)
+			require.NotErrorIs(t, err, ErrOutcomeUnknown, "settled")
+			time.Sleep(100 * time.Millisecond) // the script, if Redis still runs it, has run
+			got, gerr := s.Get("a", "/w", "1")
+			require.NoError(t, gerr)
+			if err == nil {
+				assert.JSONEq(t, `{"u":"y"}`, string(got.Body.(json.RawMessage)), "a success is stored")
+				keyed(t, s, "2", "x") // x was given up
+			} else {
+				assert.ErrorIs(t, err, ErrUnavailable)
+				assert.JSONEq(t, `{"u":"x"}`, string(got.Body.(json.RawMessage)), "a refusal is not stored, and never will be")
+				_, err := s.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "x"}}}, nil, nil)
+				var ce *ConflictError
+				assert.ErrorAs(t, err, &ce, "x is still the record's")
+			}
+		})
+	}
+}
+
+// TestRedisSettle: the settling script answers 'applied' for an update whose result is
+// stored and a delete whose record is gone, and otherwise voids the attempt, whose script
+// then refuses when it runs, changing nothing.
+func TestRedisSettle(t *testing.T) {
+	s := openRedis(t, startRedis(t), "t:")
+	keyed(t, s, "1", "x")
+	gen, seq, raw, err := s.lookup("a", "/w", "1")
+	require.NoError(t, err)
+	old, err := unmarshalRecord(raw)
+	require.NoError(t, err)
+	next, err := change("y")(old)
+	require.NoError(t, err)
+	next.keepIdentity(old)
+	enc, err := marshalRecord(next)
+	require.NoError(t, err)
+	updateArgs := append(append(append([]any{"a", gen, seq, raw, enc}, oldArgs(old)...), claimArgs(next.Claims)...), listArgs(next.Groups)...)
+	deleteArgs := append([]any{"a", gen, seq, raw, "/w", "1"}, oldArgs(old)...)
+
+	// An update that has not run is voided, and refuses when it does.
+	applied, err := s.settle("a", gen, seq, enc, "tok1")
+	require.NoError(t, err)
+	assert.False(t, applied)
+	out, err := s.run(updateScript, true, append(updateArgs, "tok1")...)
+	require.NoError(t, err)
+	assert.Equal(t, []any{"void"}, out, "the late update refuses")
+	// So is a delete.
+	applied, err = s.settle("a", gen, seq, "", "tok2")
+	require.NoError(t, err)
+	assert.False(t, applied)
+	out, err = s.run(deleteScript, true, append(deleteArgs, "tok2")...)
+	require.NoError(t, err)
+	assert.Equal(t, []any{"void"}, out, "the late delete refuses")
+	got, err := s.Get("a", "/w", "1")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"u":"x"}`, string(got.Body.(json.RawMessage)), "neither changed the record")
+
+	// An update that ran is applied; so is a delete.
+	out, err = s.run(updateScript, true, append(updateArgs, "tok3")...)
+	require.NoError(t, err)
+	require.Equal(t, []any{"ok"}, out)
+	applied, err = s.settle("a", gen, seq, enc, "tok3")
+	require.NoError(t, err)
+	assert.True(t, applied, "the update is stored")
+	_, err = s.Delete("a", "/w", "1")
+	require.NoError(t, err)
+	applied, err = s.settle("a", gen, seq, "", "tok4")
+	require.NoError(t, err)
+	assert.True(t, applied, "the record is gone")
+}

@@ -157,9 +157,10 @@ return out
 // updateScript replaces record ARGV[4] if it is still ARGV[5] in generation ARGV[3] and the
 // new claims are free or its own. ARGV from 7: old claims (n, fields), old groups (n,
 // groups), new claims (n, (rule, field) pairs), new groups (n, groups); ARGV[6] is the new
-// record.
+// record. The last ARGV is the attempt's token: voided by settleScript, it refuses.
 var updateScript = redis.NewScript(luaPrelude + `
 local g, seq = ARGV[3], ARGV[4]
+if redis.call('EXISTS', root .. 'void:' .. ARGV[#ARGV]) == 1 then return {'void'} end
 if cur() ~= g then return {'stale'} end
 local b = base(g)
 if redis.call('HGET', b .. 'recs', seq) ~= ARGV[5] then return {'stale'} end
@@ -187,8 +188,10 @@ return {'ok'}
 
 // deleteScript forgets record ARGV[4] if it is still ARGV[5] in generation ARGV[3], with its
 // index entry (collection ARGV[6], key ARGV[7]), claims and groups (n, then each, from 8).
+// The last ARGV is the attempt's token: voided by settleScript, it refuses.
 var deleteScript = redis.NewScript(luaPrelude + `
 local g, seq, coll, key = ARGV[3], ARGV[4], ARGV[6], ARGV[7]
+if redis.call('EXISTS', root .. 'void:' .. ARGV[#ARGV]) == 1 then return {'void'} end
 if cur() ~= g then return {'stale'} end
 local b = base(g)
 if redis.call('HGET', b .. 'recs', seq) ~= ARGV[5] then return {'stale'} end
@@ -287,5 +290,17 @@ for j = 1, tonumber(ARGV[7]) do
   if redis.call('HGET', b .. 'claims', ARGV[7 + j]) == seq then return 'stored' end
 end
 redis.call('SADD', b .. 'void', seq)
+return 'void'
+`)
+
+// settleScript settles an update or delete whose script got no answer: 'applied' when record
+// ARGV[4] of generation ARGV[3] is ARGV[5] (is gone, when ARGV[5] is ""); otherwise it voids
+// the attempt's token ARGV[6] for 10 minutes, so the script, if it comes later, refuses
+// ('void'). A record another change overwrote since counts as not applied: the client's
+// retry applies its change again.
+var settleScript = redis.NewScript(luaPrelude + `
+local now = redis.call('HGET', base(ARGV[3]) .. 'recs', ARGV[4])
+if (ARGV[5] == '' and not now) or (ARGV[5] ~= '' and now == ARGV[5]) then return 'applied' end
+redis.call('SET', root .. 'void:' .. ARGV[6], '1', 'PX', 600000)
 return 'void'
 `)
