@@ -148,6 +148,14 @@ func TestRedisResolve(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []any{"void"}, out, "the late insert refuses")
 	keyed(t, s, "3", "z") // z is free
+
+	// A record with neither key nor claim, dropped past the keep bounds: still found.
+	bare, err := s.Create(Record{API: "a", Collection: "/w"}, nil, nil)
+	require.NoError(t, err)
+	keyed(t, s, "4", "v")
+	ok, err = s.resolve("0", bare)
+	require.NoError(t, err)
+	assert.True(t, ok, "stored, then dropped, with nothing to be found by but its drop")
 }
 
 // TestRedisSweep: the sweep deletes the generations that are neither live nor being staged

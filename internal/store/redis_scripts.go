@@ -103,6 +103,12 @@ while budget > 0 and n > 1 and ((keep > 0 and n > keep) or (keepBytes > 0 and by
     local c = string.find(ik, ':', 1, true)
     local len = tonumber(string.sub(ik, 1, c - 1))
     redis.call('ZREM', b .. 'c:' .. string.sub(ik, c + 1, c + len), string.sub(ik, c + len + 1))
+  else
+    -- A record without a key may leave nothing behind to be found by: noted for a minute,
+    -- for resolveScript.
+    local now = tonumber(redis.call('TIME')[1])
+    redis.call('ZADD', b .. 'recentdrop', now, old)
+    redis.call('ZREMRANGEBYSCORE', b .. 'recentdrop', '-inf', now - 60)
   end
   redis.call('INCR', b .. 'dropped')
   n = n - 1
@@ -279,12 +285,14 @@ return redis.call('EXISTS', ARGV[1] .. 'seeded')
 // resolveScript settles a create whose insert got no answer (a timeout: Redis may have run
 // it, or may still run it): it answers 'stored' when record ARGV[4] of generation ARGV[3]
 // is there (in the insertion order, or, dropped past the keep bounds since, holding its key
-// ARGV[6] in collection ARGV[5] or a claim: n, then the fields, from ARGV[7]); otherwise it
+// ARGV[6] in collection ARGV[5] or a claim: n, then the fields, from ARGV[7], or, without a
+// key, noted in 'recentdrop' for the minute after its drop); otherwise it
 // voids the sequence number, so the insert, if it comes later, refuses ('void').
 var resolveScript = redis.NewScript(luaPrelude + `
 local g, seq, coll, key = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local b = base(g)
 if redis.call('ZSCORE', b .. 'order', seq) or redis.call('HEXISTS', b .. 'recs', seq) == 1 then return 'stored' end
+if redis.call('ZSCORE', b .. 'recentdrop', seq) then return 'stored' end
 if key ~= '' and redis.call('HGET', b .. 'index', coll .. '\0' .. key) == seq then return 'stored' end
 for j = 1, tonumber(ARGV[7]) do
   if redis.call('HGET', b .. 'claims', ARGV[7 + j]) == seq then return 'stored' end
