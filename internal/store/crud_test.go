@@ -40,6 +40,29 @@ func TestCRUD(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) { conformsCRUD(t, open(t)) })
+		t.Run(name+"/snapshot", func(t *testing.T) { conformsSnapshot(t, open(t)) })
+	}
+}
+
+// conformsSnapshot: every store lists a record's body and response as they were stored,
+// members in the order sent and escapes as sent, as reads answer them.
+func conformsSnapshot(t *testing.T, s Store) {
+	body := `{"sku":"\u00e9<","name":"n"}`
+	_, err := s.Create(Record{API: "a", Collection: "/w", Body: json.RawMessage(body)}, nil,
+		func(int64) (any, string, error) { return json.RawMessage(`{"z":1,"a":"\u00e9"}`), "1", nil })
+	require.NoError(t, err)
+	recs, dropped, err := s.Snapshot("a")
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	assert.Zero(t, dropped)
+	for what, want := range map[string]string{"body": body, "response": `{"z":1,"a":"\u00e9"}`} {
+		v := recs[0].Body
+		if what == "response" {
+			v = recs[0].Response
+		}
+		raw, ok := v.(json.RawMessage)
+		require.True(t, ok, "%s is the JSON stored, not %T", what, v)
+		assert.Equal(t, want, string(raw), what)
 	}
 }
 

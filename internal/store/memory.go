@@ -417,13 +417,19 @@ func (m *Memory) Dropped(api string) int {
 
 // Records implements Store.
 func (m *Memory) Records(api string) []Record {
-	recs, _, _ := m.Snapshot(api)
+	recs, _ := m.snapshot(api, encodedRecord.decode)
 	return recs
 }
 
 // Snapshot implements Store: the records and the count of dropped payloads are read under
-// one lock, so they agree.
+// one lock, so they agree. Bodies and responses are the JSON they were stored as (members in
+// the order sent), as reads answer them and as the Redis store lists them.
 func (m *Memory) Snapshot(api string) ([]Record, int, error) {
+	recs, dropped := m.snapshot(api, encodedRecord.decodeRaw)
+	return recs, dropped, nil
+}
+
+func (m *Memory) snapshot(api string, decode func(encodedRecord) (Record, error)) ([]Record, int) {
 	a := m.api(api)
 	a.mu.Lock()
 	encoded := make([]encodedRecord, len(a.records))
@@ -434,11 +440,11 @@ func (m *Memory) Snapshot(api string) ([]Record, int, error) {
 	a.mu.Unlock()
 	out := make([]Record, 0, len(encoded))
 	for _, e := range encoded {
-		if rec, err := e.decode(); err == nil { // it was encoded by insert
+		if rec, err := decode(e); err == nil { // it was encoded by insert
 			out = append(out, rec)
 		}
 	}
-	return out, dropped, nil
+	return out, dropped
 }
 
 // Err implements Store: memory cannot fail to write.

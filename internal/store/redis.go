@@ -256,8 +256,17 @@ func marshalRecord(rec Record) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b, err := json.Marshal(redisRecord{Meta: e.meta, Body: e.body, Response: e.response})
-	return string(b), err
+	// Assembled, not json.Marshal'd: Marshal would escape <, > and & in the body and
+	// response, so the listing would not show them as sent (and as memory keeps them).
+	b := make([]byte, 0, len(e.meta)+len(e.body)+len(e.response)+32)
+	b = append(append(b, `{"meta":`...), e.meta...)
+	if len(e.body) > 0 {
+		b = append(append(b, `,"body":`...), e.body...)
+	}
+	if len(e.response) > 0 {
+		b = append(append(b, `,"response":`...), e.response...)
+	}
+	return string(append(b, '}')), nil
 }
 
 func unmarshalRecord(s string) (Record, error) {

@@ -30,6 +30,7 @@ func openRedis(t *testing.T, srv *redistest.Server, prefix string) *Redis {
 func TestRedisCRUD(t *testing.T) {
 	s := openRedis(t, startRedis(t), "t:")
 	conformsCRUD(t, s)
+	conformsSnapshot(t, openRedis(t, startRedis(t), "t:"))
 	got, err := s.Get("a", "/w", "1")
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, got.Seq)
