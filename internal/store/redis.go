@@ -513,34 +513,34 @@ func (r *Redis) records(api string) ([]Record, error) {
 // Update implements Store: change runs in Go on the record as read, and the script stores
 // its result only if the record is still the one read (else it is read and changed again).
 func (r *Redis) Update(api, collection, key string, change Change) (Record, error) {
-	return r.readModifyWrite("update", api, collection, key, updateScript, func(gen, seq, raw string, old Record) (Record, string, []any, error) {
+	return r.readModifyWrite("update", api, collection, key, updateScript, func(gen, seq, raw string, old Record) (Record, []any, error) {
 		rec, err := change(old)
 		if err != nil {
-			return Record{}, "", nil, err
+			return Record{}, nil, err
 		}
 		rec.keepIdentity(old)
 		enc, err := marshalRecord(rec)
 		if err != nil {
-			return Record{}, "", nil, err
+			return Record{}, nil, err
 		}
 		args := append([]any{api, gen, seq, raw, enc}, oldArgs(old)...)
-		return rec, enc, append(append(args, claimArgs(rec.Claims)...), listArgs(rec.Groups)...), nil
+		return rec, append(append(args, claimArgs(rec.Claims)...), listArgs(rec.Groups)...), nil
 	})
 }
 
-// readModifyWrite reads a record, lets write build the new record, its stored form ("" for a
-// delete) and the script's arguments from it, and runs script, which refuses as stale when
+// readModifyWrite reads a record, lets write build the new record and the script's arguments
+// from it, and runs script, which refuses as stale when
 // the record changed since it was read: then it starts over, a few times.
 //
-// Each attempt carries a token of its own. When the script gets no answer (Redis hung or
-// the connection dropped: it may have run, or may still run), the attempt is settled as a
-// create's insert is: settleScript answers whether the record is what the attempt wrote
-// (gone, for a delete) and otherwise voids the token, so the script, if it comes later,
-// refuses. The answer is then definite: a success when the change is in Redis, "retry later"
-// when it is not and never will be, and ErrOutcomeUnknown only when the settling got no
-// answer either.
+// Each attempt carries a token of its own, which the script marks done right before its
+// writes. When the script gets no answer (Redis hung or the connection dropped: it may have
+// run, or may still run), the attempt is settled as a create's insert is: settleScript
+// answers whether the token is marked done and otherwise voids it, so the script, if it
+// comes later, refuses. The answer is then definite: a success when this attempt's change
+// is in Redis, "retry later" when it is not and never will be, and ErrOutcomeUnknown only
+// when the settling got no answer either.
 func (r *Redis) readModifyWrite(op, api, collection, key string, script *redis.Script,
-	write func(gen, seq, raw string, old Record) (rec Record, want string, args []any, err error)) (Record, error) {
+	write func(gen, seq, raw string, old Record) (rec Record, args []any, err error)) (Record, error) {
 	for range staleRetries {
 		gen, seq, raw, err := r.lookup(api, collection, key)
 		if err != nil {
@@ -550,7 +550,7 @@ func (r *Redis) readModifyWrite(op, api, collection, key string, script *redis.S
 		if err != nil {
 			return Record{}, err
 		}
-		rec, want, args, err := write(gen, seq, raw, old)
+		rec, args, err := write(gen, seq, raw, old)
 		if err != nil {
 			return Record{}, err
 		}
@@ -560,7 +560,7 @@ func (r *Redis) readModifyWrite(op, api, collection, key string, script *redis.S
 			if notApplied(err) {
 				return Record{}, err
 			}
-			if applied, serr := r.settle(api, gen, seq, want, tok); serr != nil {
+			if applied, serr := r.settle(api, tok); serr != nil {
 				return Record{}, serr
 			} else if applied {
 				return rec, nil
@@ -582,18 +582,18 @@ func attemptToken() string {
 	return strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
 }
 
-// settle settles an update or delete whose script got no answer: applied when record seq
-// of generation gen is want (is gone, when want is ""); otherwise the attempt's token is
-// voided. When Redis does not answer that either, the outcome is unknown.
-func (r *Redis) settle(api, gen, seq, want, tok string) (bool, error) {
+// settle settles an update or delete whose script got no answer: applied when the script
+// ran; otherwise its token is voided. When Redis does not answer that either, the outcome is
+// unknown.
+func (r *Redis) settle(api, tok string) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
 	defer cancel()
-	v, err := settleScript.Run(ctx, r.c, nil, r.prefix, api, gen, seq, want, tok).Text()
+	v, err := settleScript.Run(ctx, r.c, nil, r.prefix, api, tok).Text()
 	if err != nil {
 		return false, r.failUnknown(err)
 	}
 	r.setErr(nil)
-	return v == "applied", nil
+	return v == "done", nil
 }
 
 // oldArgs are a stored record's claims (n, fields) and groups (n, groups).
@@ -607,8 +607,8 @@ func oldArgs(old Record) []any {
 
 // Delete implements Store.
 func (r *Redis) Delete(api, collection, key string) (Record, error) {
-	return r.readModifyWrite("delete", api, collection, key, deleteScript, func(gen, seq, raw string, old Record) (Record, string, []any, error) {
-		return old, "", append([]any{api, gen, seq, raw, collection, key}, oldArgs(old)...), nil
+	return r.readModifyWrite("delete", api, collection, key, deleteScript, func(gen, seq, raw string, old Record) (Record, []any, error) {
+		return old, append([]any{api, gen, seq, raw, collection, key}, oldArgs(old)...), nil
 	})
 }
 

@@ -272,9 +272,10 @@ func TestRedisHungUpdateIsSettled(t *testing.T) {
 	}
 }
 
-// TestRedisSettle: the settling script answers 'applied' for an update whose result is
-// stored and a delete whose record is gone, and otherwise voids the attempt, whose script
-// then refuses when it runs, changing nothing.
+// TestRedisSettle: the settling script answers by what the attempt did: 'applied' only when
+// its script ran, whatever became of the record since (changed or deleted by another replica,
+// dropped past the keep bounds); otherwise it voids the attempt, whose script then refuses
+// when it runs, changing nothing.
 func TestRedisSettle(t *testing.T) {
 	s := openRedis(t, startRedis(t), "t:")
 	keyed(t, s, "1", "x")
@@ -289,18 +290,19 @@ func TestRedisSettle(t *testing.T) {
 	require.NoError(t, err)
 	updateArgs := append(append(append([]any{"a", gen, seq, raw, enc}, oldArgs(old)...), claimArgs(next.Claims)...), listArgs(next.Groups)...)
 	deleteArgs := append([]any{"a", gen, seq, raw, "/w", "1"}, oldArgs(old)...)
+	settled := func(tok string) bool {
+		t.Helper()
+		applied, err := s.settle("a", tok)
+		require.NoError(t, err)
+		return applied
+	}
 
-	// An update that has not run is voided, and refuses when it does.
-	applied, err := s.settle("a", gen, seq, enc, "tok1")
-	require.NoError(t, err)
-	assert.False(t, applied)
+	// An update or delete that has not run is voided, and refuses when it does.
+	assert.False(t, settled("tok1"))
 	out, err := s.run(updateScript, true, append(updateArgs, "tok1")...)
 	require.NoError(t, err)
 	assert.Equal(t, []any{"void"}, out, "the late update refuses")
-	// So is a delete.
-	applied, err = s.settle("a", gen, seq, "", "tok2")
-	require.NoError(t, err)
-	assert.False(t, applied)
+	assert.False(t, settled("tok2"))
 	out, err = s.run(deleteScript, true, append(deleteArgs, "tok2")...)
 	require.NoError(t, err)
 	assert.Equal(t, []any{"void"}, out, "the late delete refuses")
@@ -308,16 +310,19 @@ func TestRedisSettle(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"u":"x"}`, string(got.Body.(json.RawMessage)), "neither changed the record")
 
-	// An update that ran is applied; so is a delete.
+	// An update that ran is applied, also once the record is gone.
 	out, err = s.run(updateScript, true, append(updateArgs, "tok3")...)
 	require.NoError(t, err)
 	require.Equal(t, []any{"ok"}, out)
-	applied, err = s.settle("a", gen, seq, enc, "tok3")
-	require.NoError(t, err)
-	assert.True(t, applied, "the update is stored")
+	assert.True(t, settled("tok3"), "the update is stored")
+	// A delete whose record another replica deleted first did nothing: not applied.
 	_, err = s.Delete("a", "/w", "1")
 	require.NoError(t, err)
-	applied, err = s.settle("a", gen, seq, "", "tok4")
+	assert.False(t, settled("tok4"), "gone, but not by this attempt")
+	assert.True(t, settled("tok3"), "still applied")
+	// An attempt refused as stale is not applied either.
+	out, err = s.run(deleteScript, true, append(deleteArgs, "tok5")...)
 	require.NoError(t, err)
-	assert.True(t, applied, "the record is gone")
+	require.Equal(t, []any{"stale"}, out)
+	assert.False(t, settled("tok5"))
 }

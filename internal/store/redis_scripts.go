@@ -25,6 +25,11 @@ local function taken(b, i, own)
   end
   return rules, i + 1 + 2 * n
 end
+-- attempt marks an update's or delete's token (the last ARGV) done, for a minute, right
+-- before its writes; false when settleScript voided it first
+local function attempt()
+  return redis.call('SET', root .. 'op:' .. ARGV[#ARGV], 'done', 'NX', 'PX', 60000) ~= false
+end
 -- limits: n, then n (rule, group, max) triples from i; returns the first reached
 local function reached(b, i)
   local n = tonumber(ARGV[i])
@@ -163,10 +168,10 @@ return out
 // updateScript replaces record ARGV[4] if it is still ARGV[5] in generation ARGV[3] and the
 // new claims are free or its own. ARGV from 7: old claims (n, fields), old groups (n,
 // groups), new claims (n, (rule, field) pairs), new groups (n, groups); ARGV[6] is the new
-// record. The last ARGV is the attempt's token: voided by settleScript, it refuses.
+// record. The last ARGV is the attempt's token: once every check passed, the script marks it
+// done (for settleScript) or, when settleScript voided it first, refuses ('void').
 var updateScript = redis.NewScript(luaPrelude + `
 local g, seq = ARGV[3], ARGV[4]
-if redis.call('EXISTS', root .. 'void:' .. ARGV[#ARGV]) == 1 then return {'void'} end
 if cur() ~= g then return {'stale'} end
 local b = base(g)
 if redis.call('HGET', b .. 'recs', seq) ~= ARGV[5] then return {'stale'} end
@@ -178,6 +183,7 @@ i = i + 1 + tonumber(ARGV[i])
 local newClaims = i
 local rules, gi = taken(b, i, seq)
 if #rules > 0 then table.insert(rules, 1, 'conflict') return rules end
+if not attempt() then return {'void'} end
 for j = 1, tonumber(ARGV[oldClaims]) do
   local f = ARGV[oldClaims + j]
   if redis.call('HGET', b .. 'claims', f) == seq then redis.call('HDEL', b .. 'claims', f) end
@@ -194,13 +200,13 @@ return {'ok'}
 
 // deleteScript forgets record ARGV[4] if it is still ARGV[5] in generation ARGV[3], with its
 // index entry (collection ARGV[6], key ARGV[7]), claims and groups (n, then each, from 8).
-// The last ARGV is the attempt's token: voided by settleScript, it refuses.
+// The last ARGV is the attempt's token, as for updateScript.
 var deleteScript = redis.NewScript(luaPrelude + `
 local g, seq, coll, key = ARGV[3], ARGV[4], ARGV[6], ARGV[7]
-if redis.call('EXISTS', root .. 'void:' .. ARGV[#ARGV]) == 1 then return {'void'} end
 if cur() ~= g then return {'stale'} end
 local b = base(g)
 if redis.call('HGET', b .. 'recs', seq) ~= ARGV[5] then return {'stale'} end
+if not attempt() then return {'void'} end
 local i = 8
 for j = 1, tonumber(ARGV[i]) do
   local f = ARGV[i + j]
@@ -301,14 +307,13 @@ redis.call('SADD', b .. 'void', seq)
 return 'void'
 `)
 
-// settleScript settles an update or delete whose script got no answer: 'applied' when record
-// ARGV[4] of generation ARGV[3] is ARGV[5] (is gone, when ARGV[5] is ""); otherwise it voids
-// the attempt's token ARGV[6] for 10 minutes, so the script, if it comes later, refuses
-// ('void'). A record another change overwrote since counts as not applied: the client's
-// retry applies its change again.
+// settleScript settles an update or delete whose script got no answer, by what the script
+// did, not by the record as it is now (another replica may have changed or deleted it, or
+// the keep bounds dropped it): 'applied' when the attempt's token ARGV[3] is marked done;
+// otherwise it voids the token for 10 minutes, so the script, if it comes later, refuses.
+// The token is marked or voided once, by whichever of the two runs first.
 var settleScript = redis.NewScript(luaPrelude + `
-local now = redis.call('HGET', base(ARGV[3]) .. 'recs', ARGV[4])
-if (ARGV[5] == '' and not now) or (ARGV[5] ~= '' and now == ARGV[5]) then return 'applied' end
-redis.call('SET', root .. 'void:' .. ARGV[6], '1', 'PX', 600000)
-return 'void'
+local k = root .. 'op:' .. ARGV[3]
+if redis.call('SET', k, 'void', 'NX', 'PX', 600000) then return 'void' end
+return redis.call('GET', k)
 `)
