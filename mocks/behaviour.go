@@ -111,6 +111,9 @@ func storageFailure(err error) *failure {
 	if errors.Is(err, store.ErrOutcomeUnknown) {
 		return &failure{kind: apispec.KindUnavailable, problems: []problem{{Reason: "the record store did not answer: the change may have been applied; read it back before retrying"}}, cause: err}
 	}
+	if errors.Is(err, store.ErrBusy) {
+		return &failure{kind: apispec.KindUnavailable, problems: []problem{{Reason: "the record kept being changed by other requests during this one, which was not applied; retry"}}, cause: err}
+	}
 	if errors.Is(err, store.ErrUnavailable) {
 		return &failure{kind: apispec.KindUnavailable, problems: []problem{{Reason: "the record store is unavailable; retry later"}}, cause: err}
 	}

@@ -78,6 +78,8 @@ type Redis struct {
 	mu  sync.Mutex
 	err error // the last failure to reach Redis, nil after a success
 
+	turns turns // this process's changes of one record take turns
+
 	sweepNeeded atomic.Bool // a commit got no answer, or a collect failed: generations may be left
 	watching    sync.Once
 	stop        chan struct{} // closed by Close: ends the watch
@@ -398,7 +400,7 @@ func (r *Redis) create(gen string, rec Record, limits []Limit, finish Finish) (R
 			return rec, nil
 		}
 	}
-	return Record{}, fmt.Errorf("create in %s: the API was reset %d times during the create", rec.API, staleRetries)
+	return Record{}, fmt.Errorf("%w: create in %s: the API was reset %d times during the create", ErrBusy, rec.API, staleRetries)
 }
 
 func isTimeout(err error) bool {
@@ -541,7 +543,13 @@ func (r *Redis) Update(api, collection, key string, change Change) (Record, erro
 // when the settling got no answer either.
 func (r *Redis) readModifyWrite(op, api, collection, key string, script *redis.Script,
 	write func(gen, seq, raw string, old Record) (rec Record, args []any, err error)) (Record, error) {
-	for range staleRetries {
+	// Changes of one record from this process take turns, so they do not make each other
+	// stale; other replicas' changes are met with a randomized, growing pause.
+	defer r.turns.take(api + "\x00" + collection + "\x00" + key)()
+	for attempt := range staleRetries {
+		if attempt > 0 {
+			time.Sleep(staleBackoff(attempt))
+		}
 		gen, seq, raw, err := r.lookup(api, collection, key)
 		if err != nil {
 			return Record{}, err
@@ -574,7 +582,65 @@ func (r *Redis) readModifyWrite(op, api, collection, key string, script *redis.S
 			return rec, nil
 		}
 	}
-	return Record{}, fmt.Errorf("%s %s %s: the record changed %d times during the %s", op, collection, key, staleRetries, op)
+	return Record{}, fmt.Errorf("%w: %s %s %s: the record changed %d times during the %s", ErrBusy, op, collection, key, staleRetries, op)
+}
+
+// turns lets the changes of one record from this process take turns. A change waits at
+// most redisTimeout for its turn, then goes ahead anyway (the scripts' checks keep it
+// correct), so a hung Redis does not queue a record's changes behind each other for longer
+// than it makes each wait. A record has an entry only while changes of it are under way.
+type turns struct {
+	mu sync.Mutex
+	m  map[string]*turn
+}
+
+type turn struct {
+	ch      chan struct{} // holds a token while a change has the turn
+	waiting int           // changes holding or waiting for the turn
+}
+
+// take waits for the record's turn and returns the func that gives it up.
+func (t *turns) take(name string) (release func()) {
+	t.mu.Lock()
+	if t.m == nil {
+		t.m = map[string]*turn{}
+	}
+	tu := t.m[name]
+	if tu == nil {
+		tu = &turn{ch: make(chan struct{}, 1)}
+		t.m[name] = tu
+	}
+	tu.waiting++
+	t.mu.Unlock()
+	got := true
+	select {
+	case tu.ch <- struct{}{}:
+	default:
+		timer := time.NewTimer(redisTimeout)
+		select {
+		case tu.ch <- struct{}{}:
+		case <-timer.C:
+			got = false
+		}
+		timer.Stop()
+	}
+	return func() {
+		if got {
+			<-tu.ch
+		}
+		t.mu.Lock()
+		if tu.waiting--; tu.waiting == 0 {
+			delete(t.m, name)
+		}
+		t.mu.Unlock()
+	}
+}
+
+// staleBackoff is the pause before attempt n (from 1) of a change another replica made
+// stale: random, up to 200 µs doubled each time, at most 25 ms (16 attempts: under 0.2 s).
+func staleBackoff(n int) time.Duration {
+	ceiling := min(200*time.Microsecond<<(n-1), 25*time.Millisecond)
+	return rand.N(ceiling) + time.Microsecond
 }
 
 // attemptToken names one attempt at an update or delete, for settleScript.

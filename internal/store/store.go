@@ -107,6 +107,11 @@ type Finish func(seq int64) (response any, key string, err error)
 // the store. The store keeps Seq, Key, Collection and CreatedAt.
 type Change func(old Record) (Record, error)
 
+// ErrBusy wraps a change given up after being redone too often because other changes of the
+// same record (or resets of its API) kept coming between its read and its write, on a store
+// shared by replicas: nothing was applied, and a retry may succeed; the mock answers 503.
+var ErrBusy = errors.New("record busy")
+
 // ErrWrite wraps a failure to make a change durable: the change was not applied and the store
 // is back as it was before it; a retry may succeed. Store.Err reports it until a write succeeds.
 var ErrWrite = errors.New("state file write failed")
