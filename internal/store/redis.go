@@ -531,8 +531,8 @@ func (r *Redis) Update(api, collection, key string, change Change) (Record, erro
 }
 
 // readModifyWrite reads a record, lets write build the new record and the script's arguments
-// from it, and runs script, which refuses as stale when
-// the record changed since it was read: then it starts over, a few times.
+// from it, and runs script, which refuses as stale when the record changed since it was
+// read: then it starts over, a few times.
 //
 // Each attempt carries a token of its own, which the script marks done right before its
 // writes. When the script gets no answer (Redis hung or the connection dropped: it may have
@@ -637,7 +637,8 @@ func (t *turns) take(name string) (release func()) {
 }
 
 // staleBackoff is the pause before attempt n (from 1) of a change another replica made
-// stale: random, up to 200 µs doubled each time, at most 25 ms (16 attempts: under 0.2 s).
+// stale: random, up to 200 µs doubled each time, at most 25 ms (all 16 attempts: at most
+// about 0.25 s of pauses).
 func staleBackoff(n int) time.Duration {
 	ceiling := min(200*time.Microsecond<<(n-1), 25*time.Millisecond)
 	return rand.N(ceiling) + time.Microsecond

@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/usermock/usermock/internal/redistest"
 )
 
 // TestRedisSeedOnceKeepsLiveRecords: a replica starting with fixtures for an API that the
@@ -82,27 +84,38 @@ func TestRedisSnapshotFailsWhileDown(t *testing.T) {
 	assert.ErrorIs(t, err, ErrUnavailable)
 }
 
+// hangs are how long a hang tests hold Redis: until Redis answers the settling call, or past
+// it too (the outcome is then unknown).
+var hangs = []struct {
+	name    string
+	hang    time.Duration
+	unknown bool
+}{
+	{"back during the settling", redisTimeout + redisTimeout/2, false},
+	{"still hung", 2*redisTimeout + time.Second, true},
+}
+
+// hang stops Redis for d; the channel closes once it runs again.
+func hang(srv *redistest.Server, d time.Duration) <-chan struct{} {
+	released := make(chan struct{})
+	srv.Pause()
+	time.AfterFunc(d, func() { srv.Resume(); close(released) })
+	return released
+}
+
 // TestRedisHungInsertIsSettled: Redis hangs after a create took its number and before its
 // insert answered. When Redis is back within the settling call, the answer is definite: a
 // success exactly when the record is stored, a refusal (safe to retry) exactly when it is
 // not and never will be. When Redis stays hung, the error says the outcome is unknown.
 func TestRedisHungInsertIsSettled(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		hang    time.Duration
-		unknown bool
-	}{
-		{"back during the settling", redisTimeout + redisTimeout/2, false},
-		{"still hung", 2*redisTimeout + time.Second, true},
-	} {
+	for _, tc := range hangs {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := startRedis(t)
 			s := openRedis(t, srv, "t:")
-			released := make(chan struct{})
+			var released <-chan struct{}
 			_, err := s.Create(Record{API: "a", Collection: "/w", Claims: []Claim{{Rule: "u", Key: "x"}}}, nil,
 				func(seq int64) (any, string, error) {
-					srv.Pause() // between the reserve and the insert
-					time.AfterFunc(tc.hang, func() { srv.Resume(); close(released) })
+					released = hang(srv, tc.hang) // between the reserve and the insert
 					return json.RawMessage(`{}`), "1", nil
 				})
 			<-released
@@ -232,22 +245,14 @@ func TestRedisResetDuringAHangLeavesNoGeneration(t *testing.T) {
 // a success exactly when the change is stored, a refusal (safe to retry) exactly when it is
 // not and never will be; unknown only when Redis stays hung.
 func TestRedisHungUpdateIsSettled(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		hang    time.Duration
-		unknown bool
-	}{
-		{"back during the settling", redisTimeout + redisTimeout/2, false},
-		{"still hung", 2*redisTimeout + time.Second, true},
-	} {
+	for _, tc := range hangs {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := startRedis(t)
 			s := openRedis(t, srv, "t:")
 			keyed(t, s, "1", "x")
-			released := make(chan struct{})
+			var released <-chan struct{}
 			_, err := s.Update("a", "/w", "1", func(old Record) (Record, error) {
-				srv.Pause() // after the read, before the write
-				time.AfterFunc(tc.hang, func() { srv.Resume(); close(released) })
+				released = hang(srv, tc.hang) // after the read, before the write
 				return change("y")(old)
 			})
 			<-released

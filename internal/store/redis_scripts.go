@@ -309,8 +309,9 @@ return 'void'
 
 // settleScript settles an update or delete whose script got no answer, by what the script
 // did, not by the record as it is now (another replica may have changed or deleted it, or
-// the keep bounds dropped it): 'applied' when the attempt's token ARGV[3] is marked done;
-// otherwise it voids the token for 10 minutes, so the script, if it comes later, refuses.
+// the keep bounds dropped it): 'done' when the attempt's token ARGV[3] is marked done;
+// otherwise it voids the token for 10 minutes ('void'), so the script, if it comes later,
+// refuses.
 // The token is marked or voided once, by whichever of the two runs first.
 var settleScript = redis.NewScript(luaPrelude + `
 local k = root .. 'op:' .. ARGV[3]
